@@ -1,0 +1,16 @@
+"""Test settings: fast hashing, in-memory email, tasks eager unless the integration suite
+runs them through a real worker."""
+
+from crm.settings.base import *  # noqa: F403
+from crm.settings.base import SECRET_KEY
+
+SECRET_KEY = SECRET_KEY or "test-only-not-secret"  # noqa: S105
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,194 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from crm.accounts.models import Team
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerQuerySet(models.QuerySet["Customer"]):
+    def active(self) -> "CustomerQuerySet":
+        return self.exclude(stage=Customer.Stage.FORMER)
+
+
+class Customer(models.Model):
+    class Kind(models.TextChoices):
+        PERSON = "person", _("Person")
+        COMPANY = "company", _("Company")
+
+    class Stage(models.TextChoices):
+        LEAD = "lead", _("Lead")
+        ACTIVE = "active", _("Active")
+        AT_RISK = "at_risk", _("At risk")
+        SILENT = "silent", _("Silent")
+        OFFBOARDING = "offboarding", _("Offboarding")
+        FORMER = "former", _("Former")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PERSON)
+    # The identifier other systems know this customer by (imports, integrations).
+    external_ref = models.CharField(_("external reference"), max_length=64, blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    first_name = models.CharField(
+        _("first name"), max_length=100, blank=True, help_text=_("Used to greet a person.")
+    )
+    # Denormalised from CustomerEmail / CustomerPhone (is_primary) for lists and search.
+    primary_email = models.CharField(_("primary email"), max_length=254, blank=True)
+    primary_phone = models.CharField(_("primary phone"), max_length=32, blank=True)
+    street = models.CharField(_("street"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True, help_text=_("ISO code"))
+    language = models.CharField(
+        _("preferred language"), max_length=5, choices=settings.LANGUAGES, default="en"
+    )
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.LEAD)
+    stage_changed_at = models.DateTimeField(_("stage changed at"), auto_now_add=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_customers",
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="customers",
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        permissions = [
+            ("reassign_customer", "Can reassign a customer's owner and team"),
+            ("own_customer", "Can be a customer's owner"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_ref"],
+                condition=~models.Q(external_ref=""),
+                name="customer_external_ref_unique",
+            ),
+        ]
+        # Keyset pagination orders by (key, id): each sort the UI offers has its index.
+        indexes = [
+            models.Index(fields=["name", "id"], name="customer_name_id"),
+            models.Index(fields=["-created_at", "-id"], name="customer_created_id"),
+            models.Index(fields=["-updated_at", "-id"], name="customer_updated_id"),
+            models.Index(fields=["owner", "name", "id"], name="customer_owner_name_id"),
+            models.Index(fields=["team", "name", "id"], name="customer_team_name_id"),
+            models.Index(fields=["stage", "name", "id"], name="customer_stage_name_id"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerEmail(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="emails")
+    email = models.CharField(_("email"), max_length=254)  # normalised: lower-cased
+    is_primary = models.BooleanField(default=False)
+    # False once the customer is former: their addresses may then be reused.
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email"], condition=models.Q(is_active=True), name="email_unique_active"
+            ),
+        ]
+        indexes = [models.Index(fields=["customer"], name="customeremail_customer")]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class CustomerPhone(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
+    phone = models.CharField(_("phone"), max_length=32)  # normalised: E.164
+    is_primary = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone"], condition=models.Q(is_active=True), name="phone_unique_active"
+            ),
+        ]
+        indexes = [models.Index(fields=["customer"], name="customerphone_customer")]
+
+    def __str__(self) -> str:
+        return self.phone
+
+
+class ContactPerson(models.Model):
+    """A person at a company customer whom staff talk to."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=200)
+    role = models.CharField(_("role"), max_length=100, blank=True)
+    email = models.CharField(_("email"), max_length=254, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("contact person")
+        verbose_name_plural = _("contact persons")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StageChange(models.Model):
+    """The lifecycle stage history: one row per change, newest last."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(max_length=20, choices=Customer.Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=20, choices=Customer.Stage.choices)
+    changed_at = models.DateTimeField(auto_now_add=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        indexes = [models.Index(fields=["customer", "changed_at"], name="stagechange_customer_at")]
+
+    def __str__(self) -> str:
+        return f"{self.from_stage or '-'} -> {self.to_stage}"
+
+
+# Guardian's direct foreign-key permission tables: a real FK and index instead of the
+# generic (content_type, object_pk text) pair, as its performance guide advises.
+class CustomerUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Customer, on_delete=models.CASCADE)
+
+
+class CustomerGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Customer, on_delete=models.CASCADE)

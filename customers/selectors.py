@@ -1,0 +1,145 @@
+"""Reads of customers. ``customer_list_for_user`` and ``customer_get_for_user`` are the only
+doors through which views, API views and tasks reach customers on a user's behalf."""
+
+import re
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+
+from crm.accounts.models import Team
+from crm.lib.keyset import Page, keyset_page
+from crm.lib.phones import InvalidPhone, normalize_phone
+from customers.models import (
+    Customer,
+    CustomerEmail,
+    CustomerGroupObjectPermission,
+    CustomerPhone,
+    CustomerQuerySet,
+    CustomerUserObjectPermission,
+    StageChange,
+)
+from customers.permissions import VIEW, customer_permission_id
+
+AnyUser = AbstractBaseUser | AnonymousUser
+# Sort keys the list offers: name -> (model field, descending?)
+SORTS = {
+    "name": ("name", False),
+    "-created_at": ("created_at", True),
+    "-updated_at": ("updated_at", True),
+}
+PHONE_QUERY = re.compile(r"^\+?[\d\s().-]{5,}$")
+
+
+def customer_list_for_user(*, user: AnyUser, perm: str = VIEW) -> CustomerQuerySet:
+    """Every customer on which ``user`` holds ``perm`` (a codename such as "change_customer")."""
+    qs: CustomerQuerySet = Customer.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.has_perm(f"customers.{perm}"):
+        return qs
+    permission_id = customer_permission_id(perm)
+    by_user = CustomerUserObjectPermission.objects.filter(
+        user_id=user.pk, permission_id=permission_id
+    ).values("content_object_id")
+    by_group = CustomerGroupObjectPermission.objects.filter(
+        group__user=user.pk, permission_id=permission_id
+    ).values("content_object_id")
+    return qs.filter(Q(pk__in=by_user) | Q(pk__in=by_group))
+
+
+def customer_get_for_user(*, user: AnyUser, customer_id: int, perm: str = VIEW) -> Customer:
+    """The customer, if ``user`` may see it (else 404) and holds ``perm`` on it (else 403)."""
+    visible = customer_list_for_user(user=user).select_related("owner", "team")
+    try:
+        customer = visible.get(pk=customer_id)
+    except (Customer.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such customer.") from exc
+    if perm != VIEW and not customer_list_for_user(user=user, perm=perm).filter(pk=customer.pk).exists():
+        raise PermissionDenied("You may view this customer but not do that.")
+    return customer
+
+
+def customer_user_may(*, user: AnyUser, customer: Customer, perm: str) -> bool:
+    """For showing or hiding buttons; the action itself goes through the door again."""
+    return customer_list_for_user(user=user, perm=perm).filter(pk=customer.pk).exists()
+
+
+@dataclass(frozen=True)
+class CustomerFilters:
+    search: str = ""
+    owner_id: int | None = None
+    team_id: int | None = None
+    stage: str = ""
+    tag_id: int | None = None
+    sort: str = "name"
+
+
+def _search(qs: CustomerQuerySet, text: str) -> CustomerQuerySet:
+    """Pick the index that fits the query's shape: email prefix, phone, or name/reference."""
+    text = text.strip()
+    if not text:
+        return qs
+    if "@" in text:
+        emails = CustomerEmail.objects.filter(email__startswith=text.lower(), is_active=True)
+        return qs.filter(pk__in=emails.values("customer_id"))
+    if PHONE_QUERY.match(text):
+        try:
+            phone = normalize_phone(text)
+        except InvalidPhone:
+            phone = "+" + re.sub(r"\D", "", text)
+        phones = CustomerPhone.objects.filter(phone__startswith=phone, is_active=True)
+        return qs.filter(Q(pk__in=phones.values("customer_id")) | Q(external_ref=text))
+    return qs.filter(Q(name__icontains=text) | Q(external_ref=text))
+
+
+def customer_filtered_for_user(*, user: AnyUser, filters: CustomerFilters) -> CustomerQuerySet:
+    qs = customer_list_for_user(user=user)
+    qs = _search(qs, filters.search)
+    if filters.owner_id:
+        qs = qs.filter(owner_id=filters.owner_id)
+    if filters.team_id:
+        qs = qs.filter(team_id=filters.team_id)
+    if filters.stage:
+        qs = qs.filter(stage=filters.stage)
+    if filters.tag_id:
+        qs = qs.filter(tags=filters.tag_id)
+    return qs
+
+
+def customer_page_for_user(
+    *, user: AnyUser, filters: CustomerFilters, cursor: str | None, size: int
+) -> Page[Customer]:
+    """One page of the customer list: a constant number of queries whatever the page."""
+    key, descending = SORTS.get(filters.sort, SORTS["name"])
+    qs = customer_filtered_for_user(user=user, filters=filters)
+    qs = qs.select_related("owner", "team").prefetch_related("tags")
+    return keyset_page(qs, key=key, descending=descending, cursor=cursor, size=size)
+
+
+def customer_stage_history(*, customer: Customer) -> list[StageChange]:
+    return list(customer.stage_changes.select_related("changed_by"))
+
+
+def team_list_for_user(*, user: AnyUser) -> list[Team]:
+    """Teams offered in filters and forms: all for those who see everyone, else their own."""
+    if user.has_perm("customers.view_customer") or user.has_perm("accounts.manage_teams"):
+        return list(Team.objects.all())
+    if not isinstance(user, User):
+        return []
+    return list(Team.objects.with_member(user))
+
+
+def owner_choices_for_user(*, user: AnyUser) -> list[User]:
+    """Staff who may own customers, among the teams ``user`` works with."""
+    owners = User.objects.filter(is_active=True).filter(
+        Q(groups__permissions__codename="own_customer") | Q(is_superuser=True)
+    )
+    if not user.has_perm("customers.view_customer"):
+        teams = team_list_for_user(user=user)
+        owners = owners.filter(
+            Q(groups__team_as_members__in=teams) | Q(groups__team_as_managers__in=teams)
+        )
+    return list(owners.distinct().order_by("username"))
