@@ -1,3 +1,25 @@
-from django.urls import path
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
 
-urlpatterns: list = []
+api_v1 = [
+    path("", include("customers.api.urls")),
+    path("", include("crm.accounts.api.urls")),
+    path("auth/token/", obtain_auth_token, name="token"),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="customers:list", permanent=False), name="home"),
+    path("customers/", include("customers.urls")),
+    path("admin/", include("crm.accounts.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include((api_v1, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("django-admin/", admin.site.urls),
+]

@@ -42,12 +42,11 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
-    "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "guardian",
     "crm.accounts",
     "crm.audit",
-    "crm.dashboards",
     "customers",
 ]
 
@@ -136,7 +135,6 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "crm.api.exception_handlers.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/minute"},
 }
@@ -145,7 +143,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Everything the browser UI does, under the same permissions.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI served from our own static files: no CDN, works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Celery. The embedded default is kombu's filesystem transport, which needs no server;
@@ -156,11 +159,14 @@ CELERY_BROKER_FILESYSTEM_DIR = env.path(
 )
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # One folder shared by web, worker and beat. The transport has no fanout exchange, so
-    # worker remote control (and with it mingle and gossip) is off.
+    # worker remote control (and with it mingle and gossip) is off. kombu keeps its
+    # exchange-to-queue bindings in control_folder, which defaults to "control" relative to
+    # the working directory; it must be the same folder for every process, so pin it here.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_FILESYSTEM_DIR),
         "data_folder_out": str(CELERY_BROKER_FILESYSTEM_DIR),
         "processed_folder": str(CELERY_BROKER_FILESYSTEM_DIR),
+        "control_folder": str(CELERY_BROKER_FILESYSTEM_DIR("control")),
         "store_processed": False,
     }
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False

@@ -1,0 +1,44 @@
+"""Personas shared by every test: alice owns records, bob is a teammate with view-only
+rights (Support), charlie a stranger in another team, plus a manager and an admin."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import User
+
+from crm.accounts.models import Team
+from customers.models import ContactPerson, Customer
+from tests.factories import UserFactory, make_customer, make_team
+
+
+@dataclass
+class World:
+    alice: User
+    bob: User
+    charlie: User
+    manager: User
+    admin: User
+    north: Team
+    south: Team
+    customer: Customer  # alice's, in North
+    contact: ContactPerson
+
+    def persona(self, name: str) -> User | None:
+        return None if name == "anonymous" else getattr(self, name)
+
+
+PERSONAS = ["alice", "bob", "charlie", "manager", "admin", "anonymous"]
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    admin = UserFactory(username="admin", role="Admin", is_superuser=False)
+    alice = UserFactory(username="alice", role="Sales")
+    bob = UserFactory(username="bob", role="Support")
+    charlie = UserFactory(username="charlie", role="Sales")
+    manager = UserFactory(username="manager", role="Manager")
+    north = make_team("North", manager=manager, members=(alice, bob))
+    south = make_team("South", members=(charlie,))
+    customer = make_customer(owner=alice, team=north, name="Aldona Petraitė", emails=["aldona@example.lt"])
+    contact = ContactPerson.objects.create(customer=customer, name="Jonas")
+    return World(alice, bob, charlie, manager, admin, north, south, customer, contact)

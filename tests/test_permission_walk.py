@@ -1,0 +1,124 @@
+"""Walks every URL pattern for every persona. A route missing from ROUTES fails the suite,
+so nobody adds a page or API route without saying who may use it."""
+
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from conftest import PERSONAS, World
+
+# A method the route does not offer answers 405 before any lookup, revealing nothing.
+# Per route: the expected status of GET and POST for each persona, written as
+# "alice bob charlie manager admin anonymous". "-" means the method is not exercised.
+# The customer is alice's, in team North (alice Sales + bob Support; manager manages it);
+# charlie is Sales in team South. Anonymous users are sent to the login page (302) or
+# refused by the API (403).
+ROUTES: dict[str, tuple[str, str]] = {
+    "home": ("302 302 302 302 302 302", "-"),
+    "customers:list": ("200 200 200 200 200 302", "-"),
+    "customers:create": ("200 403 200 200 200 302", "200 403 200 200 200 302"),
+    "customers:detail": ("200 200 404 200 200 302", "405 405 405 405 405 302"),
+    "customers:edit": ("200 403 404 200 200 302", "200 403 404 200 200 302"),
+    "customers:reassign": ("403 403 404 200 200 302", "403 403 404 302 302 302"),
+    "customers:stage": ("405 405 405 405 405 302", "302 403 404 302 302 302"),
+    "customers:contact-add": ("405 405 405 405 405 302", "302 403 404 302 302 302"),
+    "customers:contact-remove": ("405 405 405 405 405 302", "302 403 404 302 302 302"),
+    "accounts:roles": ("403 403 403 403 200 302", "403 403 403 403 302 302"),
+    "accounts:teams": ("403 403 403 403 200 302", "-"),
+    "accounts:team-create": ("403 403 403 403 200 302", "403 403 403 403 200 302"),
+    "accounts:team-edit": ("403 403 403 403 200 302", "403 403 403 403 200 302"),
+    "accounts:users": ("403 403 403 403 200 302", "-"),
+    "accounts:user-roles": ("403 403 403 403 200 302", "403 403 403 403 302 302"),
+    "api:customer-list": ("200 200 200 200 200 403", "400 403 400 400 400 403"),
+    "api:customer-detail": ("200 200 404 200 200 403", "405 405 405 405 405 403"),
+    "api:customer-reassign": ("405 405 405 405 405 403", "403 403 404 400 400 403"),
+    "api:customer-stage": ("405 405 405 405 405 403", "400 403 404 400 400 403"),
+    "api:customer-contacts": ("200 200 404 200 200 403", "400 403 404 400 400 403"),
+    "api:customer-contact-detail": ("405 405 405 405 405 403", "405 405 405 405 405 403"),
+    "api:customer-history": ("200 200 404 200 200 403", "405 405 405 405 405 403"),
+    "api:me": ("200 200 200 200 200 403", "-"),
+    "api:team-list": ("403 403 403 403 200 403", "403 403 403 403 400 403"),
+    "api:team-detail": ("403 403 403 403 200 403", "-"),
+    "api:role-matrix": ("403 403 403 403 200 403", "-"),
+    "api:user-list": ("403 403 403 403 200 403", "-"),
+    "api:user-roles": ("403 403 403 403 405 403", "-"),
+    "api:token": ("405 405 405 405 405 405", "400 400 400 400 400 400"),
+    "schema": ("200 200 200 200 200 403", "-"),
+    "api-docs": ("200 200 200 200 200 403", "-"),
+    # Authentication pages are public by nature; logged-in users are sent on.
+    "login": ("302 302 302 302 302 200", "-"),
+    "logout": ("405 405 405 405 405 405", "302 302 302 302 302 302"),
+    "password_change": ("200 200 200 200 200 302", "200 200 200 200 200 302"),
+    "password_change_done": ("200 200 200 200 200 302", "-"),
+    "password_reset": ("200 200 200 200 200 200", "200 200 200 200 200 200"),
+    "password_reset_done": ("200 200 200 200 200 200", "-"),
+    "password_reset_confirm": ("200 200 200 200 200 200", "-"),
+    "password_reset_complete": ("200 200 200 200 200 200", "-"),
+    "set_language": ("302 302 302 302 302 302", "302 302 302 302 302 302"),
+}
+# Django's own admin keeps its own staff-only login; tested in test_django_admin_is_staff_only.
+EXEMPT_NAMESPACES = {"admin"}
+
+
+def _names(patterns: list[URLPattern | URLResolver], prefix: str = "") -> Iterator[str]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = p.namespace
+            if ns in EXEMPT_NAMESPACES:
+                continue
+            yield from _names(p.url_patterns, f"{prefix}{ns}:" if ns else prefix)
+        elif p.name:
+            yield f"{prefix}{p.name}"
+
+
+def test_every_route_has_permission_expectations() -> None:
+    names = set(_names(get_resolver().url_patterns))
+    assert names - set(ROUTES) == set(), "new routes need a line in ROUTES"
+    assert set(ROUTES) - names == set(), "ROUTES lists routes that no longer exist"
+
+
+def _url(name: str, world: World) -> str:
+    kwargs: dict[str, object] = {}
+    pattern_kwargs = {
+        "customers:contact-remove": {"pk": world.customer.pk, "contact_id": world.contact.pk},
+        "api:customer-contact-detail": {"pk": world.customer.pk, "contact_id": world.contact.pk},
+        "accounts:team-edit": {"pk": world.north.pk},
+        "api:team-detail": {"pk": world.north.pk},
+        "accounts:user-roles": {"pk": world.bob.pk},
+        "api:user-roles": {"pk": world.bob.pk},
+        "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
+    }
+    if name in pattern_kwargs:
+        kwargs = pattern_kwargs[name]
+    elif name.startswith(("customers:", "api:customer-")) and name not in {"customers:list", "customers:create", "api:customer-list"}:
+        kwargs = {"pk": world.customer.pk}
+    return reverse(name, kwargs=kwargs)
+
+
+CASES = [
+    (name, method, persona, int(expected))
+    for name, (get, post) in ROUTES.items()
+    for method, codes in (("get", get), ("post", post))
+    if codes != "-"
+    for persona, expected in zip(PERSONAS, codes.split(), strict=True)
+]
+
+
+@pytest.mark.parametrize(("name", "method", "persona", "expected"), CASES)
+def test_route_status_for_persona(world: World, name: str, method: str, persona: str, expected: int) -> None:
+    client = Client()
+    user = world.persona(persona)
+    if user is not None:
+        client.force_login(user)
+    response = getattr(client, method)(_url(name, world))
+    assert response.status_code == expected, f"{method.upper()} {name} as {persona}"
+
+
+def test_django_admin_is_staff_only(world: World) -> None:
+    client = Client()
+    client.force_login(world.alice)
+    response = client.get("/django-admin/")
+    assert response.status_code == 302
+    assert "/django-admin/login/" in response["Location"]
