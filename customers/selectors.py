@@ -30,7 +30,7 @@ SORTS = {
     "-created_at": ("created_at", True),
     "-updated_at": ("updated_at", True),
 }
-PHONE_QUERY = re.compile(r"^\+?[\d\s().-]{5,}$")
+PHONE_QUERY = re.compile(r"^\+?[\d\s().-]*\d{2}[\d\s().-]*\d{2}$")
 
 
 def customer_list_for_user(*, user: AnyUser, perm: str = VIEW) -> CustomerQuerySet:
@@ -86,11 +86,16 @@ def _search(qs: CustomerQuerySet, text: str) -> CustomerQuerySet:
         emails = CustomerEmail.objects.filter(email__startswith=text.lower(), is_active=True)
         return qs.filter(pk__in=emails.values("customer_id"))
     if PHONE_QUERY.match(text):
+        phones = CustomerPhone.objects.filter(is_active=True)
+        digits = re.sub(r"\D", "", text)
         try:
-            phone = normalize_phone(text)
+            phones = phones.filter(phone=normalize_phone(text))
         except InvalidPhone:
-            phone = "+" + re.sub(r"\D", "", text)
-        phones = CustomerPhone.objects.filter(phone__startswith=phone, is_active=True)
+            # A fragment: "+3706..." is a prefix of E.164; "612 34" may be anywhere.
+            if text.startswith("+"):
+                phones = phones.filter(phone__startswith="+" + digits)
+            else:
+                phones = phones.filter(phone__contains=digits)
         return qs.filter(Q(pk__in=phones.values("customer_id")) | Q(external_ref=text))
     return qs.filter(Q(name__icontains=text) | Q(external_ref=text))
 
@@ -132,13 +137,14 @@ def team_list_for_user(*, user: AnyUser) -> list[Team]:
     return list(Team.objects.with_member(user))
 
 
-def owner_choices_for_user(*, user: AnyUser) -> list[User]:
-    """Staff who may own customers, among the teams ``user`` works with."""
+def owner_choices_for_user(*, user: AnyUser, teams: list[Team] | None = None) -> list[User]:
+    """Staff who may own customers, among the teams ``user`` works with (pass ``teams``
+    when already loaded)."""
     owners = User.objects.filter(is_active=True).filter(
         Q(groups__permissions__codename="own_customer") | Q(is_superuser=True)
     )
     if not user.has_perm("customers.view_customer"):
-        teams = team_list_for_user(user=user)
+        teams = team_list_for_user(user=user) if teams is None else teams
         owners = owners.filter(
             Q(groups__team_as_members__in=teams) | Q(groups__team_as_managers__in=teams)
         )

@@ -75,9 +75,10 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "customer-rows":
         return render(request, "customers/_rows.html", context)
+    teams = team_list_for_user(user=request.user)
     context.update(
-        teams=team_list_for_user(user=request.user),
-        owners=owner_choices_for_user(user=request.user),
+        teams=teams,
+        owners=owner_choices_for_user(user=request.user, teams=teams),
         tags=list(Tag.objects.all()[:200]),
         may_create=request.user.has_perm("customers.add_customer"),
     )
