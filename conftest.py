@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 
 from crm.accounts.models import Team
 from customers.models import ContactPerson, Customer
-from tests.factories import UserFactory, make_customer, make_team
+from tests.factories import make_customer, make_team, make_user
 
 
 @dataclass
@@ -32,13 +32,15 @@ PERSONAS = ["alice", "bob", "charlie", "manager", "admin", "anonymous"]
 
 @pytest.fixture
 def world(db: None) -> World:
-    admin = UserFactory(username="admin", role="Admin", is_superuser=False)
-    alice = UserFactory(username="alice", role="Sales")
-    bob = UserFactory(username="bob", role="Support")
-    charlie = UserFactory(username="charlie", role="Sales")
-    manager = UserFactory(username="manager", role="Manager")
+    admin = make_user("admin", "Admin", is_superuser=False)
+    alice = make_user("alice", "Sales")
+    bob = make_user("bob", "Support")
+    charlie = make_user("charlie", "Sales")
+    manager = make_user("manager", "Manager")
     north = make_team("North", manager=manager, members=(alice, bob))
     south = make_team("South", members=(charlie,))
-    customer = make_customer(owner=alice, team=north, name="Aldona Petraitė", emails=["aldona@example.lt"])
+    customer = make_customer(
+        owner=alice, team=north, name="Aldona Petraitė", emails=["aldona@example.lt"]
+    )
     contact = ContactPerson.objects.create(customer=customer, name="Jonas")
     return World(alice, bob, charlie, manager, admin, north, south, customer, contact)

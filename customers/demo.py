@@ -17,7 +17,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import cache
 from math import gcd
 
@@ -100,7 +100,12 @@ STAFF = (
     StaffMember("sales6", "Zofia", "Wrona", Role.SALES, ("Warsaw",)),
 )
 # One login per role, printed after every run.
-LOGINS = (("admin", Role.ADMIN), ("manager", Role.MANAGER), ("sales", Role.SALES), ("support", Role.SUPPORT))
+LOGINS = (
+    ("admin", Role.ADMIN),
+    ("manager", Role.MANAGER),
+    ("sales", Role.SALES),
+    ("support", Role.SUPPORT),
+)
 
 
 @dataclass(frozen=True)
@@ -267,9 +272,21 @@ def _postal_code(country: str, prefix: str, raw: int) -> str:
     return f"{prefix} {raw // 256 % 10}{tail}"
 
 
-_GREEK_DIGRAPHS = {"ου": "ou", "ού": "ou", "ευ": "ev", "εύ": "ev", "αυ": "av", "αύ": "av", "γγ": "ng"}
+_GREEK_DIGRAPHS = {
+    "ου": "ou",
+    "ού": "ou",
+    "ευ": "ev",
+    "εύ": "ev",
+    "αυ": "av",
+    "αύ": "av",
+    "γγ": "ng",
+}
 _GREEK_LETTERS = dict(
-    zip("αάβγδεέζηήθιίϊΐκλμνξοόπρσςτυύϋφχψωώ", "aavgdeezii" + "θiiiiklmnxooprsstyyyfχψoo", strict=True)
+    zip(
+        "αάβγδεέζηήθιίϊΐκλμνξοόπρσςτυύϋφχψωώ",
+        "aavgdeezii" + "θiiiiklmnxooprsstyyyfχψoo",
+        strict=True,
+    )
 )
 _GREEK_LETTERS.update({"θ": "th", "χ": "ch", "ψ": "ps"})
 
@@ -485,14 +502,22 @@ class CustomerGenerator:
             self._phones(out, markets[j], customer_id, extra[j][1])
             self._ownership(out, markets[j], raw[j])
             out.tag_links.extend(
-                (customer_id, tag_id) for tag_id, has in zip(self.plan.tag_ids, tags[j], strict=True) if has
+                (customer_id, tag_id)
+                for tag_id, has in zip(self.plan.tag_ids, tags[j], strict=True)
+                if has
             )
             if is_company[j]:
                 out.tag_links.append((customer_id, self.plan.b2b_tag_id))
         return out
 
     def _identity(
-        self, out: CustomerBatch, market: Market, is_company: bool, raw: list[int], seq: int, extra: bool
+        self,
+        out: CustomerBatch,
+        market: Market,
+        is_company: bool,
+        raw: list[int],
+        seq: int,
+        extra: bool,
     ) -> None:
         if is_company:
             first, second = market.company_words
@@ -572,9 +597,7 @@ def _customer_lines(b: CustomerBatch) -> list[str]:
     ]  # fmt: skip
 
 
-def _contact_lines(
-    b: CustomerBatch, primary: list[str], extra: list[tuple[int, str]]
-) -> list[str]:
+def _contact_lines(b: CustomerBatch, primary: list[str], extra: list[tuple[int, str]]) -> list[str]:
     former = Customer.Stage.FORMER
     active = {i: stage != former for i, stage in zip(b.ids, b.stages, strict=True)}
     lines = [f"{i}\t{v}\tt\t{active[i]}\n" for i, v in zip(b.ids, primary, strict=True)]
@@ -648,21 +671,41 @@ def _orm_objects(b: CustomerBatch, plan: Plan) -> list[list[object]]:
     group_perms = [
         (gid, p, i)
         for i, g in zip(b.ids, b.team_grants, strict=True)
-        for gid, perms in ((g.members_group_id, plan.member_perm_ids), (g.managers_group_id, plan.manager_perm_ids))
+        for gid, perms in (
+            (g.members_group_id, plan.member_perm_ids),
+            (g.managers_group_id, plan.manager_perm_ids),
+        )
         for p in perms
     ]
     tag_model = Customer.tags.through
     return [
         list(customers),
-        [CustomerEmail(customer_id=i, email=e, is_primary=p, is_active=active[i]) for i, e, p in emails],
-        [CustomerPhone(customer_id=i, phone=v, is_primary=p, is_active=active[i]) for i, v, p in phones],
         [
-            StageChange(customer_id=c.pk, to_stage=c.stage, changed_at=c.stage_changed_at, reason=STAGE_CHANGE_REASON)
+            CustomerEmail(customer_id=i, email=e, is_primary=p, is_active=active[i])
+            for i, e, p in emails
+        ],
+        [
+            CustomerPhone(customer_id=i, phone=v, is_primary=p, is_active=active[i])
+            for i, v, p in phones
+        ],
+        [
+            StageChange(
+                customer_id=c.pk,
+                to_stage=c.stage,
+                changed_at=c.stage_changed_at,
+                reason=STAGE_CHANGE_REASON,
+            )
             for c in customers
         ],
         [tag_model(customer_id=i, tag_id=t) for i, t in b.tag_links],
-        [CustomerUserObjectPermission(user_id=u, permission_id=p, content_object_id=i) for u, p, i in user_perms],
-        [CustomerGroupObjectPermission(group_id=g, permission_id=p, content_object_id=i) for g, p, i in group_perms],
+        [
+            CustomerUserObjectPermission(user_id=u, permission_id=p, content_object_id=i)
+            for u, p, i in user_perms
+        ],
+        [
+            CustomerGroupObjectPermission(group_id=g, permission_id=p, content_object_id=i)
+            for g, p, i in group_perms
+        ],
     ]
 
 
@@ -745,7 +788,12 @@ def demo_batches(
 
 
 def demo_customers_create(
-    *, count: int, seed: int, staff: DemoStaff, now: datetime | None = None, batch_size: int = BATCH_SIZE
+    *,
+    count: int,
+    seed: int,
+    staff: DemoStaff,
+    now: datetime | None = None,
+    batch_size: int = BATCH_SIZE,
 ) -> DemoResult:
     """Generate ``count`` customers in one transaction, unless demo customers exist already."""
     result = DemoResult()
@@ -758,7 +806,12 @@ def demo_customers_create(
         plan = demo_plan(staff)
         first_id = _reserve_ids(count)
         batches = demo_batches(
-            count=count, seed=seed, plan=plan, first_id=first_id, now=now or today_utc(), batch_size=batch_size
+            count=count,
+            seed=seed,
+            plan=plan,
+            first_id=first_id,
+            now=now or today_utc(),
+            batch_size=batch_size,
         )
         for batch in _timed(batches, result):
             _write_batch(batch, plan, result)

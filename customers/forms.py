@@ -37,15 +37,17 @@ class CustomerForm(forms.Form):
     city = forms.CharField(label=_("City"), max_length=100, required=False)
     postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
     country = forms.CharField(
-        label=_("Country"), max_length=2, min_length=2, required=False, help_text=_("ISO code, e.g. LT")
+        label=_("Country"),
+        max_length=2,
+        min_length=2,
+        required=False,
+        help_text=_("ISO code, e.g. LT"),
     )
     language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
     birthday = forms.DateField(
         label=_("Birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    tags = forms.CharField(
-        label=_("Tags"), required=False, help_text=_("Separated by commas.")
-    )
+    tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separated by commas."))
 
     @classmethod
     def initial_for(cls, customer: Customer) -> dict[str, Any]:
@@ -95,7 +97,9 @@ class AssignmentForm(forms.Form):
             required=False,
         )
         self.fields["team"] = forms.ModelChoiceField(
-            label=_("Team"), queryset=Team.objects.filter(pk__in=[t.pk for t in teams]), required=False
+            label=_("Team"),
+            queryset=Team.objects.filter(pk__in=[t.pk for t in teams]),
+            required=False,
         )
 
 

@@ -11,7 +11,7 @@ from django.http import Http404
 
 from crm.accounts.models import Team
 from crm.lib.keyset import Page, keyset_page
-from crm.lib.phones import InvalidPhone, normalize_phone
+from crm.lib.phones import InvalidPhoneError, normalize_phone
 from customers.models import (
     Customer,
     CustomerEmail,
@@ -23,7 +23,7 @@ from customers.models import (
 )
 from customers.permissions import VIEW, customer_permission_id
 
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AbstractBaseUser | AnonymousUser
 # Sort keys the list offers: name -> (model field, descending?)
 SORTS = {
     "name": ("name", False),
@@ -36,7 +36,7 @@ PHONE_QUERY = re.compile(r"^\+?[\d\s().-]*\d{2}[\d\s().-]*\d{2}$")
 def customer_list_for_user(*, user: AnyUser, perm: str = VIEW) -> CustomerQuerySet:
     """Every customer on which ``user`` holds ``perm`` (a codename such as "change_customer")."""
     qs: CustomerQuerySet = Customer.objects.all()
-    if not user.is_authenticated or not user.is_active:
+    if not isinstance(user, User) or not user.is_active:
         return qs.none()
     if user.has_perm(f"customers.{perm}"):
         return qs
@@ -57,7 +57,10 @@ def customer_get_for_user(*, user: AnyUser, customer_id: int, perm: str = VIEW) 
         customer = visible.get(pk=customer_id)
     except (Customer.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such customer.") from exc
-    if perm != VIEW and not customer_list_for_user(user=user, perm=perm).filter(pk=customer.pk).exists():
+    if (
+        perm != VIEW
+        and not customer_list_for_user(user=user, perm=perm).filter(pk=customer.pk).exists()
+    ):
         raise PermissionDenied("You may view this customer but not do that.")
     return customer
 
@@ -90,7 +93,7 @@ def _search(qs: CustomerQuerySet, text: str) -> CustomerQuerySet:
         digits = re.sub(r"\D", "", text)
         try:
             phones = phones.filter(phone=normalize_phone(text))
-        except InvalidPhone:
+        except InvalidPhoneError:
             # A fragment: "+3706..." is a prefix of E.164; "612 34" may be anywhere.
             if text.startswith("+"):
                 phones = phones.filter(phone__startswith="+" + digits)
@@ -130,16 +133,18 @@ def customer_stage_history(*, customer: Customer) -> list[StageChange]:
 
 def team_list_for_user(*, user: AnyUser) -> list[Team]:
     """Teams offered in filters and forms: all for those who see everyone, else their own."""
-    if user.has_perm("customers.view_customer") or user.has_perm("accounts.manage_teams"):
-        return list(Team.objects.all())
     if not isinstance(user, User):
         return []
+    if user.has_perm("customers.view_customer") or user.has_perm("accounts.manage_teams"):
+        return list(Team.objects.all())
     return list(Team.objects.with_member(user))
 
 
 def owner_choices_for_user(*, user: AnyUser, teams: list[Team] | None = None) -> list[User]:
     """Staff who may own customers, among the teams ``user`` works with (pass ``teams``
     when already loaded)."""
+    if not isinstance(user, User):
+        return []
     owners = User.objects.filter(is_active=True).filter(
         Q(groups__permissions__codename="own_customer") | Q(is_superuser=True)
     )

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from crm.accounts.models import Team
 from crm.audit.models import AuditEntry
 from crm.audit.services import audit_record, diff_fields
-from crm.lib.phones import InvalidPhone, normalize_phone
+from crm.lib.phones import InvalidPhoneError, normalize_phone
 from customers import permissions
 from customers.models import ContactPerson, Customer, CustomerEmail, CustomerPhone, StageChange, Tag
 from customers.selectors import customer_list_for_user
@@ -64,7 +64,9 @@ def normalize_emails(raw: Sequence[str]) -> list[str]:
         try:
             validate_email(email)
         except ValidationError as exc:
-            raise ValidationError({"emails": _("“%(email)s” is not a valid email address.") % {"email": value}}) from exc
+            raise ValidationError(
+                {"emails": _("“%(email)s” is not a valid email address.") % {"email": value}}
+            ) from exc
         if email not in emails:
             emails.append(email)
     return emails
@@ -77,8 +79,10 @@ def normalize_phones(raw: Sequence[str]) -> list[str]:
             continue
         try:
             phone = normalize_phone(value)
-        except InvalidPhone as exc:
-            raise ValidationError({"phones": _("“%(phone)s” is not a valid phone number.") % {"phone": value}}) from exc
+        except InvalidPhoneError as exc:
+            raise ValidationError(
+                {"phones": _("“%(phone)s” is not a valid phone number.") % {"phone": value}}
+            ) from exc
         if phone not in phones:
             phones.append(phone)
     return phones
@@ -92,9 +96,12 @@ def _describe_duplicate(*, acting_user: User, customer: Customer) -> str:
 
 
 def _check_duplicates(*, acting_user: User, data: CustomerData, exclude_pk: int | None) -> None:
+    exclude_pk = exclude_pk or 0  # 0 is never a primary key
     errors: dict[str, str] = {}
     if data.external_ref:
-        clash = Customer.objects.filter(external_ref=data.external_ref).exclude(pk=exclude_pk).first()
+        clash = (
+            Customer.objects.filter(external_ref=data.external_ref).exclude(pk=exclude_pk).first()
+        )
         if clash:
             errors["external_ref"] = _("This reference already belongs to %(who)s.") % {
                 "who": _describe_duplicate(acting_user=acting_user, customer=clash)
@@ -174,9 +181,13 @@ def _validate_owner(*, owner: User | None, team: Team | None) -> None:
     if owner is not None and not (owner.is_active and owner.has_perm("customers.own_customer")):
         raise ValidationError({"owner": _("%(user)s may not own customers.") % {"user": owner}})
     if owner is not None and team is not None and not owner.has_perm("customers.view_customer"):
-        in_team = team.members_group.user_set.filter(pk=owner.pk).exists() or team.manager_id == owner.pk
+        in_team = (
+            team.members_group.user_set.filter(pk=owner.pk).exists() or team.manager_id == owner.pk
+        )
         if not in_team:
-            raise ValidationError({"owner": _("%(user)s is not in team %(team)s.") % {"user": owner, "team": team}})
+            raise ValidationError(
+                {"owner": _("%(user)s is not in team %(team)s.") % {"user": owner, "team": team}}
+            )
 
 
 @transaction.atomic
@@ -208,7 +219,9 @@ def customer_create(
         actor=acting_user,
         action=AuditEntry.Action.CREATE,
         obj=customer,
-        changes=diff_fields({}, {**_snapshot(customer), "owner": str(owner or ""), "team": str(team or "")}),
+        changes=diff_fields(
+            {}, {**_snapshot(customer), "owner": str(owner or ""), "team": str(team or "")}
+        ),
     )
     return customer
 
@@ -228,7 +241,9 @@ def customer_update(*, customer: Customer, acting_user: User, data: CustomerData
     _set_tags(customer=customer, names=data.tags)
     changes = diff_fields(before, _snapshot(customer))
     if changes:
-        audit_record(actor=acting_user, action=AuditEntry.Action.UPDATE, obj=customer, changes=changes)
+        audit_record(
+            actor=acting_user, action=AuditEntry.Action.UPDATE, obj=customer, changes=changes
+        )
     return customer
 
 
@@ -238,7 +253,9 @@ def customer_assign_owner(
 ) -> Customer:
     """Move a customer to another owner and/or team; object permissions move with it in
     the same transaction, so there is no moment when both or neither hold them."""
-    customer = Customer.objects.select_for_update().select_related("owner", "team").get(pk=customer.pk)
+    customer = (
+        Customer.objects.select_for_update().select_related("owner", "team").get(pk=customer.pk)
+    )
     _validate_owner(owner=owner, team=team)
     old_owner, old_team = customer.owner, customer.team
     if old_owner != owner:
@@ -258,7 +275,9 @@ def customer_assign_owner(
         {"owner": str(owner or ""), "team": str(team or "")},
     )
     if changes:
-        audit_record(actor=acting_user, action=AuditEntry.Action.ASSIGN, obj=customer, changes=changes)
+        audit_record(
+            actor=acting_user, action=AuditEntry.Action.ASSIGN, obj=customer, changes=changes
+        )
     return customer
 
 
@@ -280,20 +299,33 @@ def customer_change_stage(
     customer.emails.update(is_active=is_active)
     customer.phones.update(is_active=is_active)
     StageChange.objects.create(
-        customer=customer, from_stage=old_stage, to_stage=stage, changed_by=acting_user, reason=reason
+        customer=customer,
+        from_stage=old_stage,
+        to_stage=stage,
+        changed_by=acting_user,
+        reason=reason,
     )
     audit_record(
         actor=acting_user,
         action=AuditEntry.Action.STAGE,
         obj=customer,
-        changes={"stage": {"before": old_stage, "after": stage}, "reason": {"before": "", "after": reason}},
+        changes={
+            "stage": {"before": old_stage, "after": stage},
+            "reason": {"before": "", "after": reason},
+        },
     )
     return customer
 
 
 @transaction.atomic
 def contact_person_add(
-    *, customer: Customer, acting_user: User, name: str, role: str = "", email: str = "", phone: str = ""
+    *,
+    customer: Customer,
+    acting_user: User,
+    name: str,
+    role: str = "",
+    email: str = "",
+    phone: str = "",
 ) -> ContactPerson:
     name = name.strip()
     if not name:

@@ -12,5 +12,9 @@ urlpatterns = [
     path("<int:pk>/reassign/", views.customer_reassign, name="reassign"),
     path("<int:pk>/stage/", views.customer_stage, name="stage"),
     path("<int:pk>/contacts/", views.contact_person_add, name="contact-add"),
-    path("<int:pk>/contacts/<int:contact_id>/remove/", views.contact_person_remove, name="contact-remove"),
+    path(
+        "<int:pk>/contacts/<int:contact_id>/remove/",
+        views.contact_person_remove,
+        name="contact-remove",
+    ),
 ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.audit.selectors import audit_entries_for_object
-from crm.lib.keyset import InvalidCursor
+from crm.lib.keyset import InvalidCursorError
 from customers import services
 from customers.forms import AssignmentForm, ContactPersonForm, CustomerForm, StageForm
 from customers.models import Customer, Tag
@@ -62,7 +62,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
             cursor=request.GET.get("cursor") or None,
             size=settings.CUSTOMER_PAGE_SIZE,
         )
-    except InvalidCursor:
+    except InvalidCursorError:
         return redirect("customers:list")
     query = request.GET.copy()
     query.pop("cursor", None)
@@ -71,7 +71,11 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "query": query.urlencode(),
         "stages": Customer.Stage.choices,
-        "sorts": [("name", _("Name")), ("-created_at", _("Newest")), ("-updated_at", _("Recently updated"))],
+        "sorts": [
+            ("name", _("Name")),
+            ("-created_at", _("Newest")),
+            ("-updated_at", _("Recently updated")),
+        ],
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "customer-rows":
         return render(request, "customers/_rows.html", context)
@@ -111,7 +115,10 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def customer_create(request: HttpRequest) -> HttpResponse:
     user = _acting_user(request)
     teams = team_list_for_user(user=user)
-    form = CustomerForm(request.POST if request.method == "POST" else None, initial={"language": request.LANGUAGE_CODE})
+    form = CustomerForm(
+        request.POST if request.method == "POST" else None,
+        initial={"language": request.LANGUAGE_CODE},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             customer = services.customer_create(
@@ -128,7 +135,9 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     return render(request, "customers/form.html", {"form": form, "customer": None})
 
 
-def _add_errors(form: CustomerForm | AssignmentForm | StageForm | ContactPersonForm, exc: ValidationError) -> None:
+def _add_errors(
+    form: CustomerForm | AssignmentForm | StageForm | ContactPersonForm, exc: ValidationError
+) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
             for error in errors:
@@ -141,10 +150,15 @@ def _add_errors(form: CustomerForm | AssignmentForm | StageForm | ContactPersonF
 @require_http_methods(["GET", "POST"])
 def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     customer = customer_get_for_user(user=request.user, customer_id=pk, perm=CHANGE)
-    form = CustomerForm(request.POST if request.method == "POST" else None, initial=CustomerForm.initial_for(customer))
+    form = CustomerForm(
+        request.POST if request.method == "POST" else None,
+        initial=CustomerForm.initial_for(customer),
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.customer_update(customer=customer, acting_user=_acting_user(request), data=form.to_data())
+            services.customer_update(
+                customer=customer, acting_user=_acting_user(request), data=form.to_data()
+            )
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -206,7 +220,9 @@ def contact_person_add(request: HttpRequest, pk: int) -> HttpResponseBase:
     form = ContactPersonForm(request.POST)
     if form.is_valid():
         try:
-            services.contact_person_add(customer=customer, acting_user=_acting_user(request), **form.cleaned_data)
+            services.contact_person_add(
+                customer=customer, acting_user=_acting_user(request), **form.cleaned_data
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:

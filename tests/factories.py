@@ -12,7 +12,7 @@ from customers.models import Customer
 from customers.services import CustomerData, customer_create
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -22,10 +22,16 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "pw-12345-secret")
 
     @factory.post_generation
-    def role(obj: User, create: bool, extracted: str | None, **kwargs: Any) -> None:
+    def role(self: User, create: bool, extracted: str | None, **kwargs: Any) -> None:
         if extracted:
-            obj.groups.add(Group.objects.get(name=extracted))
-        obj.save()
+            self.groups.add(Group.objects.get(name=extracted))
+        self.save()
+
+
+def make_user(username: str, role: str | None = None, **fields: Any) -> User:
+    user = UserFactory.create(username=username, role=role, **fields)
+    assert isinstance(user, User)
+    return user
 
 
 def make_team(name: str, *, manager: User | None = None, members: tuple[User, ...] = ()) -> Team:

@@ -81,7 +81,7 @@ def test_every_route_has_permission_expectations() -> None:
 
 def _url(name: str, world: World) -> str:
     kwargs: dict[str, object] = {}
-    pattern_kwargs = {
+    pattern_kwargs: dict[str, dict[str, object]] = {
         "customers:contact-remove": {"pk": world.customer.pk, "contact_id": world.contact.pk},
         "api:customer-contact-detail": {"pk": world.customer.pk, "contact_id": world.contact.pk},
         "accounts:team-edit": {"pk": world.north.pk},
@@ -92,7 +92,11 @@ def _url(name: str, world: World) -> str:
     }
     if name in pattern_kwargs:
         kwargs = pattern_kwargs[name]
-    elif name.startswith(("customers:", "api:customer-")) and name not in {"customers:list", "customers:create", "api:customer-list"}:
+    elif name.startswith(("customers:", "api:customer-")) and name not in {
+        "customers:list",
+        "customers:create",
+        "api:customer-list",
+    }:
         kwargs = {"pk": world.customer.pk}
     return reverse(name, kwargs=kwargs)
 
@@ -107,7 +111,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("name", "method", "persona", "expected"), CASES)
-def test_route_status_for_persona(world: World, name: str, method: str, persona: str, expected: int) -> None:
+def test_route_status_for_persona(
+    world: World, name: str, method: str, persona: str, expected: int
+) -> None:
     client = Client()
     user = world.persona(persona)
     if user is not None:

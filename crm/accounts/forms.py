@@ -8,7 +8,9 @@ from crm.accounts.models import Role
 class TeamForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     manager = forms.ModelChoiceField(
-        label=_("Manager"), queryset=User.objects.filter(is_active=True).order_by("username"), required=False
+        label=_("Manager"),
+        queryset=User.objects.filter(is_active=True).order_by("username"),
+        required=False,
     )
     members = forms.ModelMultipleChoiceField(
         label=_("Members"),
@@ -22,4 +24,3 @@ class UserRolesForm(forms.Form):
     roles = forms.MultipleChoiceField(
         label=_("Roles"), choices=Role.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
-

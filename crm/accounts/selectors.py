@@ -32,7 +32,9 @@ def role_matrix() -> tuple[list[str], list[MatrixRow]]:
 
 def matrix_permission_ids() -> set[int]:
     return set(
-        Permission.objects.filter(content_type__app_label__in=MATRIX_APPS).values_list("pk", flat=True)
+        Permission.objects.filter(content_type__app_label__in=MATRIX_APPS).values_list(
+            "pk", flat=True
+        )
     )
 
 

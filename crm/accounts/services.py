@@ -20,7 +20,11 @@ def _sync_managers_group(team: Team) -> None:
 
 @transaction.atomic
 def team_create(
-    *, acting_user: User | None, name: str, manager: User | None = None, members: Iterable[User] = ()
+    *,
+    acting_user: User | None,
+    name: str,
+    manager: User | None = None,
+    members: Iterable[User] = (),
 ) -> Team:
     name = name.strip()
     if not name:

@@ -28,7 +28,9 @@ def role_matrix_edit(request: HttpRequest) -> HttpResponse:
         allowed = matrix_permission_ids()
         for role in Role.values:
             ids = {int(v) for v in request.POST.getlist(f"role-{role}") if v.isdigit()} & allowed
-            services.role_permissions_set(acting_user=_acting_user(request), role=role, permission_ids=ids)
+            services.role_permissions_set(
+                acting_user=_acting_user(request), role=role, permission_ids=ids
+            )
         messages.success(request, _("Role permissions saved."))
         return redirect("accounts:roles")
     roles, rows = role_matrix()
@@ -47,7 +49,9 @@ def _team_form_submit(request: HttpRequest, form: TeamForm, team: Team | None) -
     try:
         if team is None:
             return services.team_create(acting_user=_acting_user(request), **form.cleaned_data)
-        return services.team_update(team=team, acting_user=_acting_user(request), **form.cleaned_data)
+        return services.team_update(
+            team=team, acting_user=_acting_user(request), **form.cleaned_data
+        )
     except ValidationError as exc:
         for field, errors in exc.error_dict.items():
             for error in errors:
@@ -62,7 +66,11 @@ def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     team = get_object_or_404(Team, pk=pk) if pk is not None else None
     initial = {}
     if team is not None:
-        initial = {"name": team.name, "manager": team.manager_id, "members": team.members_group.user_set.all()}
+        initial = {
+            "name": team.name,
+            "manager": team.manager_id,
+            "members": team.members_group.user_set.all(),
+        }
     form = TeamForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and _team_form_submit(request, form, team):
         messages.success(request, _("Team saved."))
@@ -81,9 +89,14 @@ def user_index(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def user_roles_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = get_object_or_404(User, pk=pk)
-    form = UserRolesForm(request.POST if request.method == "POST" else None, initial={"roles": services.user_roles(user)})
+    form = UserRolesForm(
+        request.POST if request.method == "POST" else None,
+        initial={"roles": services.user_roles(user)},
+    )
     if request.method == "POST" and form.is_valid():
-        services.user_set_roles(acting_user=_acting_user(request), user=user, roles=form.cleaned_data["roles"])
+        services.user_set_roles(
+            acting_user=_acting_user(request), user=user, roles=form.cleaned_data["roles"]
+        )
         messages.success(request, _("Roles saved."))
         return redirect("accounts:users")
     return render(request, "accounts/user_roles.html", {"form": form, "subject": user})

@@ -21,5 +21,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or None)
     elif isinstance(exc, ApplicationError):
-        exc = exceptions.ValidationError({"detail": exc.message, **exc.extra})
+        exc = exceptions.ValidationError(
+            {"detail": exc.message, **{k: str(v) for k, v in exc.extra.items()}}
+        )
     return exception_handler(exc, context)

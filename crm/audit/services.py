@@ -1,6 +1,6 @@
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
@@ -18,7 +18,7 @@ def audit_record(
 ) -> AuditEntry:
     """Append one entry. Call inside the transaction of the change it describes."""
     return AuditEntry.objects.create(
-        actor=actor if isinstance(actor, AbstractBaseUser) else None,
+        actor=actor if isinstance(actor, User) else None,
         action=action,
         content_type=ContentType.objects.get_for_model(obj),
         object_id=str(obj.pk),

@@ -18,7 +18,7 @@ from django.db.models import Q
 M = TypeVar("M", bound=models.Model)
 
 
-class InvalidCursor(ValueError):
+class InvalidCursorError(ValueError):
     pass
 
 
@@ -40,9 +40,9 @@ def decode_cursor(cursor: str) -> tuple[Any, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, pk = json.loads(raw)
     except (binascii.Error, ValueError, TypeError) as exc:
-        raise InvalidCursor("Invalid page cursor.") from exc
+        raise InvalidCursorError("Invalid page cursor.") from exc
     if not isinstance(pk, int) or isinstance(value, (list, dict)):
-        raise InvalidCursor("Invalid page cursor.")
+        raise InvalidCursorError("Invalid page cursor.")
     return value, pk
 
 
@@ -53,9 +53,13 @@ def keyset_page(
     if cursor:
         value, pk = decode_cursor(cursor)
         if descending:
-            qs = qs.filter(Q(**{f"{key}__lte": value}) & (Q(**{f"{key}__lt": value}) | Q(pk__lt=pk)))
+            qs = qs.filter(
+                Q(**{f"{key}__lte": value}) & (Q(**{f"{key}__lt": value}) | Q(pk__lt=pk))
+            )
         else:
-            qs = qs.filter(Q(**{f"{key}__gte": value}) & (Q(**{f"{key}__gt": value}) | Q(pk__gt=pk)))
+            qs = qs.filter(
+                Q(**{f"{key}__gte": value}) & (Q(**{f"{key}__gt": value}) | Q(pk__gt=pk))
+            )
     order = [f"-{key}", "-pk"] if descending else [key, "pk"]
     rows = list(qs.order_by(*order)[: size + 1])
     next_cursor = None

@@ -4,7 +4,7 @@ import phonenumbers
 from django.conf import settings
 
 
-class InvalidPhone(ValueError):
+class InvalidPhoneError(ValueError):
     pass
 
 
@@ -12,7 +12,7 @@ def normalize_phone(raw: str, *, region: str | None = None) -> str:
     try:
         number = phonenumbers.parse(raw, region or settings.PHONE_DEFAULT_REGION)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidPhone(str(exc)) from exc
+        raise InvalidPhoneError(str(exc)) from exc
     if not phonenumbers.is_possible_number(number):
-        raise InvalidPhone(raw)
+        raise InvalidPhoneError(raw)
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))

@@ -5,7 +5,7 @@ from crm.settings.base import SECRET_KEY
 
 DEBUG = True
 # A fixed key is acceptable only for the local demo; production refuses to start without one.
-SECRET_KEY = SECRET_KEY or "local-demo-only-not-secret"  # noqa: S105
+SECRET_KEY = SECRET_KEY or "local-demo-only-not-secret"
 # Static files are served from the source folders; no collectstatic needed.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True

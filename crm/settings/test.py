@@ -4,7 +4,7 @@ runs them through a real worker."""
 from crm.settings.base import *  # noqa: F403
 from crm.settings.base import SECRET_KEY
 
-SECRET_KEY = SECRET_KEY or "test-only-not-secret"  # noqa: S105
+SECRET_KEY = SECRET_KEY or "test-only-not-secret"
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from crm.accounts.models import Team
 from crm.audit.selectors import audit_entries_for_object
-from crm.lib.keyset import InvalidCursor
+from crm.lib.keyset import InvalidCursorError
 from customers import services
 from customers.models import ContactPerson, Customer, StageChange
 from customers.permissions import CHANGE, REASSIGN
@@ -45,10 +45,30 @@ class CustomerOutput(serializers.ModelSerializer[Customer]):
     class Meta:
         model = Customer
         fields = [
-            "id", "kind", "external_ref", "name", "first_name", "primary_email", "primary_phone",
-            "emails", "phones", "street", "city", "postal_code", "country", "language", "birthday",
-            "stage", "stage_changed_at", "owner", "owner_id", "team", "team_id", "tags",
-            "created_at", "updated_at",
+            "id",
+            "kind",
+            "external_ref",
+            "name",
+            "first_name",
+            "primary_email",
+            "primary_phone",
+            "emails",
+            "phones",
+            "street",
+            "city",
+            "postal_code",
+            "country",
+            "language",
+            "birthday",
+            "stage",
+            "stage_changed_at",
+            "owner",
+            "owner_id",
+            "team",
+            "team_id",
+            "tags",
+            "created_at",
+            "updated_at",
         ]
 
     def get_emails(self, obj: Customer) -> list[str]:
@@ -69,8 +89,20 @@ class CustomerListOutput(serializers.ModelSerializer[Customer]):
     class Meta:
         model = Customer
         fields = [
-            "id", "kind", "external_ref", "name", "primary_email", "primary_phone", "stage",
-            "owner", "owner_id", "team", "team_id", "tags", "created_at", "updated_at",
+            "id",
+            "kind",
+            "external_ref",
+            "name",
+            "primary_email",
+            "primary_phone",
+            "stage",
+            "owner",
+            "owner_id",
+            "team",
+            "team_id",
+            "tags",
+            "created_at",
+            "updated_at",
         ]
 
     def get_tags(self, obj: Customer) -> list[str]:
@@ -81,16 +113,24 @@ class CustomerInput(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=Customer.Kind.choices, default=Customer.Kind.PERSON)
     name = serializers.CharField(max_length=200)
     first_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    external_ref = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    emails = serializers.ListField(child=serializers.CharField(max_length=254), required=False, default=list)
-    phones = serializers.ListField(child=serializers.CharField(max_length=32), required=False, default=list)
+    external_ref = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default=""
+    )
+    emails = serializers.ListField(
+        child=serializers.CharField(max_length=254), required=False, default=list
+    )
+    phones = serializers.ListField(
+        child=serializers.CharField(max_length=32), required=False, default=list
+    )
     street = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     city = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     country = serializers.CharField(max_length=2, required=False, allow_blank=True, default="")
     language = serializers.ChoiceField(choices=settings.LANGUAGES, default="en")
     birthday = serializers.DateField(required=False, allow_null=True, default=None)
-    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, default=list
+    )
 
     def to_data(self) -> services.CustomerData:
         return services.CustomerData(**self.validated_data)
@@ -100,7 +140,9 @@ class CustomerFilterInput(serializers.Serializer[Any]):
     q = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
     owner = serializers.IntegerField(required=False, min_value=1, allow_null=True, default=None)
     team = serializers.IntegerField(required=False, min_value=1, allow_null=True, default=None)
-    stage = serializers.ChoiceField(choices=Customer.Stage.choices, required=False, allow_blank=True, default="")
+    stage = serializers.ChoiceField(
+        choices=Customer.Stage.choices, required=False, allow_blank=True, default=""
+    )
     tag = serializers.IntegerField(required=False, min_value=1, allow_null=True, default=None)
     sort = serializers.ChoiceField(choices=list(SORTS), required=False, default="name")
     cursor = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
@@ -111,7 +153,10 @@ class CustomerListApi(APIView):
         parameters=[CustomerFilterInput],
         responses=inline_serializer(
             "CustomerPage",
-            {"next": serializers.CharField(allow_null=True), "results": CustomerListOutput(many=True)},
+            {
+                "next": serializers.CharField(allow_null=True),
+                "results": CustomerListOutput(many=True),
+            },
         ),
     )
     def get(self, request: Request) -> Response:
@@ -119,20 +164,30 @@ class CustomerListApi(APIView):
         params.is_valid(raise_exception=True)
         p = params.validated_data
         filters = CustomerFilters(
-            search=p["q"], owner_id=p["owner"], team_id=p["team"], stage=p["stage"], tag_id=p["tag"], sort=p["sort"]
+            search=p["q"],
+            owner_id=p["owner"],
+            team_id=p["team"],
+            stage=p["stage"],
+            tag_id=p["tag"],
+            sort=p["sort"],
         )
         try:
             page = customer_page_for_user(
-                user=request.user, filters=filters, cursor=p["cursor"] or None, size=settings.CUSTOMER_PAGE_SIZE
+                user=request.user,
+                filters=filters,
+                cursor=p["cursor"] or None,
+                size=settings.CUSTOMER_PAGE_SIZE,
             )
-        except InvalidCursor as exc:
+        except InvalidCursorError as exc:
             raise ValidationError({"cursor": str(exc)}) from exc
         next_url = None
         if page.next_cursor:
             query = request.query_params.copy()
             query["cursor"] = page.next_cursor
             next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-        return Response({"next": next_url, "results": CustomerListOutput(page.rows, many=True).data})
+        return Response(
+            {"next": next_url, "results": CustomerListOutput(page.rows, many=True).data}
+        )
 
     @extend_schema(request=CustomerInput, responses={201: CustomerOutput})
     def post(self, request: Request) -> Response:
@@ -162,7 +217,9 @@ class CustomerDetailApi(APIView):
         customer = customer_get_for_user(user=request.user, customer_id=pk, perm=CHANGE)
         body = CustomerInput(data=request.data)
         body.is_valid(raise_exception=True)
-        customer = services.customer_update(customer=customer, acting_user=_user(request), data=body.to_data())
+        customer = services.customer_update(
+            customer=customer, acting_user=_user(request), data=body.to_data()
+        )
         return Response(CustomerOutput(customer).data)
 
 
@@ -183,7 +240,9 @@ class CustomerReassignApi(APIView):
             raise ValidationError({"owner": "No such user."})
         if team_id and team is None:
             raise ValidationError({"team": "No such team."})
-        customer = services.customer_assign_owner(customer=customer, acting_user=_user(request), owner=owner, team=team)
+        customer = services.customer_assign_owner(
+            customer=customer, acting_user=_user(request), owner=owner, team=team
+        )
         return Response(CustomerOutput(customer).data)
 
 
@@ -197,7 +256,9 @@ class CustomerStageApi(APIView):
         customer = customer_get_for_user(user=request.user, customer_id=pk, perm=CHANGE)
         body = self.Input(data=request.data)
         body.is_valid(raise_exception=True)
-        customer = services.customer_change_stage(customer=customer, acting_user=_user(request), **body.validated_data)
+        customer = services.customer_change_stage(
+            customer=customer, acting_user=_user(request), **body.validated_data
+        )
         return Response(CustomerOutput(customer).data)
 
 
@@ -224,7 +285,9 @@ class ContactPersonListApi(APIView):
         customer = customer_get_for_user(user=request.user, customer_id=pk, perm=CHANGE)
         body = self.Input(data=request.data)
         body.is_valid(raise_exception=True)
-        person = services.contact_person_add(customer=customer, acting_user=_user(request), **body.validated_data)
+        person = services.contact_person_add(
+            customer=customer, acting_user=_user(request), **body.validated_data
+        )
         return Response(ContactPersonOutput(person).data, status=status.HTTP_201_CREATED)
 
 
@@ -263,7 +326,9 @@ class CustomerHistoryApi(APIView):
         customer = customer_get_for_user(user=request.user, customer_id=pk)
         return Response(
             {
-                "stages": StageChangeOutput(customer_stage_history(customer=customer), many=True).data,
+                "stages": StageChangeOutput(
+                    customer_stage_history(customer=customer), many=True
+                ).data,
                 "audit": AuditOutput(audit_entries_for_object(obj=customer), many=True).data,
             }
         )

@@ -41,10 +41,17 @@ def test_create_and_update_round_trip(world: World) -> None:
     client = _client(world.alice)
     created = client.post(
         "/api/v1/customers/",
-        {"name": "Łukasz Nowak", "emails": ["lukasz@example.pl"], "phones": ["+48 512 345 678"], "language": "pl", "tags": ["vip"]},
+        {
+            "name": "Łukasz Nowak",
+            "emails": ["lukasz@example.pl"],
+            "phones": ["+48 512 345 678"],
+            "language": "pl",
+            "tags": ["vip"],
+        },
         format="json",
     ).json()
-    assert created["owner"] == "alice" and created["team"] == "North"
+    assert created["owner"] == "alice"
+    assert created["team"] == "North"
     assert created["phones"] == ["+48512345678"]
     body = {**created, "city": "Kraków", "birthday": "1990-02-03"}
     updated = client.put(f"/api/v1/customers/{created['id']}/", body, format="json")
@@ -55,14 +62,18 @@ def test_create_and_update_round_trip(world: World) -> None:
 
 
 def test_read_only_teammate_cannot_update_over_api(world: World) -> None:
-    response = _client(world.bob).put(f"/api/v1/customers/{world.customer.pk}/", {"name": "X"}, format="json")
+    response = _client(world.bob).put(
+        f"/api/v1/customers/{world.customer.pk}/", {"name": "X"}, format="json"
+    )
     assert response.status_code == 403
     assert Customer.objects.get(pk=world.customer.pk).name == "Aldona Petraitė"
 
 
 def test_manager_reassigns_over_api(world: World) -> None:
     response = _client(world.manager).post(
-        f"/api/v1/customers/{world.customer.pk}/reassign/", {"owner": world.manager.pk, "team": world.north.pk}, format="json"
+        f"/api/v1/customers/{world.customer.pk}/reassign/",
+        {"owner": world.manager.pk, "team": world.north.pk},
+        format="json",
     )
     assert response.status_code == 200, response.json()
     assert response.json()["owner"] == "manager"
@@ -75,7 +86,12 @@ def test_list_pages_with_cursor_and_rejects_a_bad_cursor(world: World, settings)
     client = _client(world.alice)
     first = client.get("/api/v1/customers/?sort=name").json()
     second = client.get(first["next"]).json()
-    assert [c["name"] for c in first["results"] + second["results"]][:4] == ["Aldona Petraitė", "C0", "C1", "C2"]
+    assert [c["name"] for c in first["results"] + second["results"]][:4] == [
+        "Aldona Petraitė",
+        "C0",
+        "C1",
+        "C2",
+    ]
     assert client.get("/api/v1/customers/?cursor=garbage").status_code == 400
 
 

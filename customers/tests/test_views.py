@@ -26,7 +26,9 @@ def test_list_page_query_count_is_constant(world: World, django_assert_max_num_q
 
 
 def test_htmx_search_returns_only_the_rows(world: World) -> None:
-    response = _client(world.alice).get("/customers/?q=aldona", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="customer-rows")
+    response = _client(world.alice).get(
+        "/customers/?q=aldona", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="customer-rows"
+    )
     body = response.content.decode()
     assert "Aldona Petraitė" in body
     assert "<html" not in body
@@ -45,19 +47,31 @@ def test_edit_form_shows_field_errors_and_changes_nothing(world: World) -> None:
 def test_create_form_creates_and_redirects(world: World) -> None:
     response = _client(world.alice).post(
         "/customers/new/",
-        {"kind": "company", "name": "UAB Saulė", "emails": "info@saule.lt", "phones": "+370 5 2123456", "language": "lt", "tags": "b2b, vip"},
+        {
+            "kind": "company",
+            "name": "UAB Saulė",
+            "emails": "info@saule.lt",
+            "phones": "+370 5 2123456",
+            "language": "lt",
+            "tags": "b2b, vip",
+        },
     )
     customer = Customer.objects.get(name="UAB Saulė")
-    assert response.status_code == 302 and response["Location"] == f"/customers/{customer.pk}/"
-    assert customer.owner == world.alice and customer.team == world.north
+    assert response.status_code == 302
+    assert response["Location"] == f"/customers/{customer.pk}/"
+    assert customer.owner == world.alice
+    assert customer.team == world.north
 
 
 def test_detail_page_shows_history_and_hides_edit_for_read_only(world: World) -> None:
     body = _client(world.bob).get(f"/customers/{world.customer.pk}/").content.decode()
-    assert "Aldona Petraitė" in body and "Change history" in body
+    assert "Aldona Petraitė" in body
+    assert "Change history" in body
     assert f"/customers/{world.customer.pk}/edit/" not in body
 
 
 def test_stage_change_from_the_page(world: World) -> None:
-    _client(world.alice).post(f"/customers/{world.customer.pk}/stage/", {"stage": "at_risk", "reason": "fewer orders"})
+    _client(world.alice).post(
+        f"/customers/{world.customer.pk}/stage/", {"stage": "at_risk", "reason": "fewer orders"}
+    )
     assert Customer.objects.get(pk=world.customer.pk).stage == "at_risk"

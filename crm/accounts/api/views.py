@@ -47,7 +47,12 @@ class MeApi(APIView):
     def get(self, request: Request) -> Response:
         user = _acting(request)
         teams = [t.name for t in Team.objects.with_member(user)]
-        data = {"id": user.pk, "username": user.username, "roles": services.user_roles(user), "teams": teams}
+        data = {
+            "id": user.pk,
+            "username": user.username,
+            "roles": services.user_roles(user),
+            "teams": teams,
+        }
         return Response(self.Output(data).data)
 
 
@@ -65,8 +70,12 @@ class TeamOutput(serializers.ModelSerializer[Team]):
 
 class TeamInput(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=100)
-    manager = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), allow_null=True)
-    members = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), many=True)
+    manager = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), allow_null=True
+    )
+    members = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), many=True
+    )
 
 
 class TeamListApi(APIView):
@@ -137,7 +146,9 @@ class RoleMatrixApi(APIView):
         body.is_valid(raise_exception=True)
         unknown = set(body.validated_data["permissions"]) - matrix_permission_ids()
         if unknown:
-            raise serializers.ValidationError({"permissions": f"Unknown permission ids: {sorted(unknown)}"})
+            raise serializers.ValidationError(
+                {"permissions": f"Unknown permission ids: {sorted(unknown)}"}
+            )
         services.role_permissions_set(
             acting_user=_acting(request),
             role=body.validated_data["role"],
@@ -176,5 +187,7 @@ class UserRolesApi(APIView):
         user = get_object_or_404(User, pk=pk)
         body = self.Input(data=request.data)
         body.is_valid(raise_exception=True)
-        services.user_set_roles(acting_user=_acting(request), user=user, roles=body.validated_data["roles"])
+        services.user_set_roles(
+            acting_user=_acting(request), user=user, roles=body.validated_data["roles"]
+        )
         return Response(UserOutput(User.objects.prefetch_related("groups").get(pk=pk)).data)

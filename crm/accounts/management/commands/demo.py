@@ -99,8 +99,10 @@ class Command(BaseCommand):
         url_shown = False
         while self._stop_signal is None:
             for name, process in children.items():
-                if process.poll() is not None:
-                    self.stderr.write(f"{name} exited with code {process.returncode}.")
+                code = process.poll()
+                if code is not None:
+                    how = f"was killed by signal {-code}" if code < 0 else "exited"
+                    self.stderr.write(f"{name} {how} (exit code {code}).")
                     return name
             if not url_shown and _port_is_open():
                 self.stdout.write(
