@@ -15,17 +15,17 @@ word lists below must hold no tab, newline or backslash (a test checks this).
 
 import time
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import cache
 from math import gcd
+from typing import Any
 
 import numpy as np
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
-from django.db import connection, transaction
-from django.db.models import Max
+from django.db import connection, models, transaction
 from django.utils import timezone
 from psycopg import sql
 
@@ -52,6 +52,8 @@ DEMO_PASSWORD = "demo12345"  # noqa: S105
 DEMO_URL = "http://127.0.0.1:8000/"
 BATCH_SIZE = 50_000  # customers per COPY round: ~30 MB of COPY text for all tables
 STAGE_CHANGE_REASON = "demo data"
+# The first generated customer's reference: present means "demo data loaded already".
+FIRST_EXTERNAL_REF = "C000001"
 HISTORY_SECONDS = 3 * 365 * 24 * 3600  # customers were created over the last three years
 COMPANY_SHARE = 0.15
 SECOND_EMAIL_SHARE = 0.15
@@ -141,10 +143,12 @@ _LT = Market(
      "Dovydas", "Matas", "Šarūnas"),
     ("Ona", "Rūta", "Eglė", "Gintarė", "Aušra", "Jurgita", "Laura", "Ieva", "Kotryna", "Gabija",
      "Austėja", "Vaida", "Rasa", "Indrė", "Simona", "Milda", "Živilė", "Agnė", "Neringa", "Dalia"),
-    (("Kazlauskas", "Kazlauskienė"), ("Jankauskas", "Jankauskienė"), ("Petrauskas", "Petrauskienė"),
-     ("Stankevičius", "Stankevičienė"), ("Vasiliauskas", "Vasiliauskienė"), ("Žukauskas", "Žukauskienė"),
+    (("Kazlauskas", "Kazlauskienė"), ("Jankauskas", "Jankauskienė"),
+     ("Petrauskas", "Petrauskienė"), ("Stankevičius", "Stankevičienė"),
+     ("Vasiliauskas", "Vasiliauskienė"), ("Žukauskas", "Žukauskienė"),
      ("Butkus", "Butkienė"), ("Paulauskas", "Paulauskienė"), ("Urbonas", "Urbonienė"),
-     ("Kavaliauskas", "Kavaliauskienė"), ("Baranauskas", "Baranauskienė"), ("Navickas", "Navickienė"),
+     ("Kavaliauskas", "Kavaliauskienė"), ("Baranauskas", "Baranauskienė"),
+     ("Navickas", "Navickienė"),
      ("Ramanauskas", "Ramanauskienė"), ("Šimkus", "Šimkienė"), ("Lukošius", "Lukošienė"),
      ("Sakalauskas", "Sakalauskienė"), ("Žemaitis", "Žemaitienė"), ("Grigas", "Grigienė"),
      ("Mockus", "Mockienė"), ("Kairys", "Kairienė")),
@@ -152,8 +156,10 @@ _LT = Market(
      ("Panevėžys", "35"), ("Alytus", "62"), ("Marijampolė", "68"), ("Utena", "28")),
     ("Gedimino pr.", "Laisvės al.", "Vilniaus g.", "Savanorių pr.", "Konstitucijos pr.",
      "Žalgirio g.", "Pylimo g.", "Taikos pr.", "Basanavičiaus g.", "Ukmergės g.", "Šilutės pl."),
-    (("Baltijos", "Nemuno", "Vilniaus", "Žalgirio", "Šilo", "Pajūrio", "Ąžuolo", "Gintaro", "Neries"),
-     ("prekyba", "logistika", "baldai", "statyba", "vaistinė", "duona", "sistemos", "energija", "ūkis")),
+    (("Baltijos", "Nemuno", "Vilniaus", "Žalgirio", "Šilo", "Pajūrio", "Ąžuolo", "Gintaro",
+      "Neries"),
+     ("prekyba", "logistika", "baldai", "statyba", "vaistinė", "duona", "sistemos", "energija",
+      "ūkis")),
     "UAB „{0} {1}“",
     PhonePlan("370", ("6",), 7),
 )  # fmt: skip
@@ -182,12 +188,14 @@ _PL = Market(
      "Grzegorz", "Mateusz", "Wojciech", "Marek", "Kamil", "Rafał", "Jarosław"),
     ("Anna", "Maria", "Katarzyna", "Małgorzata", "Agnieszka", "Barbara", "Ewa", "Magdalena",
      "Joanna", "Aleksandra", "Zofia", "Monika", "Dorota", "Beata", "Natalia", "Urszula"),
-    (("Nowak", "Nowak"), ("Kowalski", "Kowalska"), ("Wiśniewski", "Wiśniewska"), ("Wójcik", "Wójcik"),
+    (("Nowak", "Nowak"), ("Kowalski", "Kowalska"), ("Wiśniewski", "Wiśniewska"),
+     ("Wójcik", "Wójcik"),
      ("Kowalczyk", "Kowalczyk"), ("Kamiński", "Kamińska"), ("Lewandowski", "Lewandowska"),
      ("Zieliński", "Zielińska"), ("Szymański", "Szymańska"), ("Woźniak", "Woźniak"),
      ("Dąbrowski", "Dąbrowska"), ("Kozłowski", "Kozłowska"), ("Jankowski", "Jankowska"),
      ("Mazur", "Mazur"), ("Krawczyk", "Krawczyk"), ("Piotrowski", "Piotrowska"),
-     ("Grabowski", "Grabowska"), ("Pawłowski", "Pawłowska"), ("Michalski", "Michalska"), ("Król", "Król")),
+     ("Grabowski", "Grabowska"), ("Pawłowski", "Pawłowska"), ("Michalski", "Michalska"),
+     ("Król", "Król")),
     (("Warszawa", "00"), ("Warszawa", "02"), ("Kraków", "30"), ("Łódź", "90"), ("Wrocław", "50"),
      ("Poznań", "60"), ("Gdańsk", "80"), ("Szczecin", "70"), ("Lublin", "20")),
     ("ul. Marszałkowska", "ul. Piotrkowska", "ul. Długa", "ul. Floriańska", "ul. Świętokrzyska",
@@ -272,35 +280,25 @@ def _postal_code(country: str, prefix: str, raw: int) -> str:
     return f"{prefix} {raw // 256 % 10}{tail}"
 
 
-_GREEK_DIGRAPHS = {
-    "ου": "ou",
-    "ού": "ou",
-    "ευ": "ev",
-    "εύ": "ev",
-    "αυ": "av",
-    "αύ": "av",
-    "γγ": "ng",
-}
-_GREEK_LETTERS = dict(
-    zip(
-        "αάβγδεέζηήθιίϊΐκλμνξοόπρσςτυύϋφχψωώ",
-        "aavgdeezii" + "θiiiiklmnxooprsstyyyfχψoo",
-        strict=True,
-    )
-)
-_GREEK_LETTERS.update({"θ": "th", "χ": "ch", "ψ": "ps"})
+# Greek to Latin for email addresses (ELOT 743, simplified): digraphs first, then letters.
+_GREEK_DIGRAPHS = {"ου": "ou", "ευ": "ev", "αυ": "av", "γγ": "ng", "μπ": "b"}
+_GREEK_LETTERS = {
+    "α": "a", "β": "v", "γ": "g", "δ": "d", "ε": "e", "ζ": "z", "η": "i", "θ": "th", "ι": "i",
+    "κ": "k", "λ": "l", "μ": "m", "ν": "n", "ξ": "x", "ο": "o", "π": "p", "ρ": "r", "σ": "s",
+    "ς": "s", "τ": "t", "υ": "y", "φ": "f", "χ": "ch", "ψ": "ps", "ω": "o", "ł": "l",
+}  # fmt: skip
 
 
 @cache
 def ascii_slug(text: str) -> str:
-    """Lower-case ASCII letters of ``text`` for email addresses: "Žukauskienė" -> "zukauskiene",
-    "Παπαδοπούλου" -> "papadopoulou", "O'Brien" -> "obrien"."""
-    text = text.lower()
+    """Lower-case ASCII letters and digits of ``text``, for email addresses: "Žukauskienė" ->
+    "zukauskiene", "Παπαδοπούλου" -> "papadopoulou", "O'Brien" -> "obrien"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(char for char in decomposed if not unicodedata.combining(char))
     for greek, latin in _GREEK_DIGRAPHS.items():
         text = text.replace(greek, latin)
-    text = "".join(_GREEK_LETTERS.get(char, char) for char in text).replace("ł", "l")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if char.isascii() and char.isalnum())
+    text = "".join(_GREEK_LETTERS.get(char, char) for char in text)
+    return "".join(char for char in text if char.isascii() and char.isalnum())
 
 
 # --- staff ----------------------------------------------------------------------------------
@@ -365,7 +363,7 @@ class TeamGrant:
     team_id: int
     members_group_id: int
     managers_group_id: int
-    owner_ids: tuple[int, ...]
+    owner_ids: tuple[int, ...]  # Sales members: the owners its customers are spread over
 
 
 @dataclass(frozen=True)
@@ -373,7 +371,7 @@ class Plan:
     """Everything generation needs from the database, loaded once."""
 
     teams: tuple[TeamGrant, ...]
-    market_teams: tuple[int | None, ...]  # per market: index into ``teams``, None: any
+    market_teams: tuple[int | None, ...]  # per market: index into ``teams``; None: any team
     tag_ids: tuple[int, ...]  # in TAG_SHARES order
     b2b_tag_id: int
     owner_perm_ids: tuple[int, ...]
@@ -386,17 +384,16 @@ def demo_plan(staff: DemoStaff) -> Plan:
     Tag.objects.bulk_create([Tag(name=n) for n in names], ignore_conflicts=True)
     tag_ids = dict(Tag.objects.filter(name__in=names).values_list("name", "pk"))
     team_names = list(TEAMS)
-    grants = tuple(
-        TeamGrant(
-            team_id=staff.teams[name].pk,
-            members_group_id=staff.teams[name].members_group_id,
-            managers_group_id=staff.teams[name].managers_group_id,
-            owner_ids=tuple(staff.sales_ids(name)),
-        )
-        for name in team_names
-    )
     return Plan(
-        teams=grants,
+        teams=tuple(
+            TeamGrant(
+                team_id=staff.teams[name].pk,
+                members_group_id=staff.teams[name].members_group_id,
+                managers_group_id=staff.teams[name].managers_group_id,
+                owner_ids=tuple(staff.sales_ids(name)),
+            )
+            for name in team_names
+        ),
         market_teams=tuple(team_names.index(m.team) if m.team else None for m in MARKETS),
         tag_ids=tuple(tag_ids[n] for n in TAG_SHARES),
         b2b_tag_id=tag_ids[B2B_TAG],
@@ -406,37 +403,61 @@ def demo_plan(staff: DemoStaff) -> Plan:
     )
 
 
-@dataclass
-class CustomerBatch:
-    """Customers as columns (the order COPY wants), with their child rows."""
+CUSTOMER_COLUMNS = (
+    "id", "kind", "external_ref", "name", "first_name", "primary_email", "primary_phone",
+    "street", "city", "postal_code", "country", "language", "birthday", "stage",
+    "stage_changed_at", "owner_id", "team_id", "created_at", "updated_at",
+)  # fmt: skip
+CONTACT_COLUMNS = ("customer_id", "{}", "is_primary", "is_active")
+STAGE_CHANGE_COLUMNS = ("customer_id", "from_stage", "to_stage", "changed_at", "reason")
+COPY_NULL = "\\N"  # NULL in COPY's text format
 
-    ids: list[int]
-    kinds: list[str] = field(default_factory=list)
-    refs: list[str] = field(default_factory=list)
-    names: list[str] = field(default_factory=list)
-    first_names: list[str] = field(default_factory=list)
-    emails: list[str] = field(default_factory=list)
-    phones: list[str] = field(default_factory=list)
-    streets: list[str] = field(default_factory=list)
-    cities: list[str] = field(default_factory=list)
-    postal_codes: list[str] = field(default_factory=list)
-    countries: list[str] = field(default_factory=list)
-    languages: list[str] = field(default_factory=list)
-    birthdays: list[str] = field(default_factory=list)  # ISO date, "" for companies
-    stages: list[str] = field(default_factory=list)
+
+@dataclass(frozen=True)
+class TableRows:
+    """Rows for one table: ``rows`` as tuples, or ``ints`` as an (n, columns) int64 matrix
+    for tables of integers only, which PostgreSQL receives as binary COPY built by numpy."""
+
+    model: type[models.Model]
+    columns: tuple[str, ...]
+    rows: list[tuple[object, ...]] = field(default_factory=list)
+    ints: np.ndarray | None = None
+
+    @property
+    def table(self) -> str:
+        return self.model._meta.db_table
+
+    def __len__(self) -> int:
+        return len(self.ints) if self.ints is not None else len(self.rows)
+
+
+@dataclass
+class _Draws:
+    """One batch's random numbers, drawn with vectorised numpy calls, as Python lists."""
+
+    markets: list[int]
+    is_company: list[bool]
+    raw: list[list[int]]
+    stages: list[int]
+    extra: list[list[bool]]
+    created: list[str]
+    changed: list[str]
+    birthdays: list[str]
+
+
+@dataclass
+class _Rows:
+    customers: list[tuple[object, ...]] = field(default_factory=list)
+    emails: list[tuple[object, ...]] = field(default_factory=list)
+    phones: list[tuple[object, ...]] = field(default_factory=list)
+    stage_changes: list[tuple[object, ...]] = field(default_factory=list)
     owner_ids: list[int] = field(default_factory=list)
-    team_ids: list[int] = field(default_factory=list)
-    created_at: list[str] = field(default_factory=list)  # ISO, UTC
-    stage_changed_at: list[str] = field(default_factory=list)
-    extra_emails: list[tuple[int, str]] = field(default_factory=list)  # (customer id, email)
-    extra_phones: list[tuple[int, str]] = field(default_factory=list)
-    tag_links: list[tuple[int, int]] = field(default_factory=list)  # (customer id, tag id)
-    team_grants: list[TeamGrant] = field(default_factory=list)
+    team_indexes: list[int] = field(default_factory=list)
 
 
 class PhoneSequence:
     """Unique, scattered mobile numbers: k -> (a*k + b) mod space is a bijection when a is
-    coprime to space, so numbers never repeat and need no set to check against."""
+    coprime to space, so numbers never repeat and need no set to be checked against."""
 
     def __init__(self, plan: PhonePlan, rng: np.random.Generator) -> None:
         self.plan = plan
@@ -455,258 +476,224 @@ class PhoneSequence:
         return f"+{self.plan.code}{prefix}{value % self.block:0{self.plan.digits}d}"
 
 
-def _iso_seconds(epoch: np.ndarray) -> list[str]:
-    return list(np.datetime_as_string(epoch.astype("datetime64[s]"), unit="s", timezone="UTC"))
+def _sql_seconds(epoch: np.ndarray) -> list[str]:
+    """Epoch seconds as 'YYYY-MM-DD HH:MM:SS' (UTC), the form Django stores on SQLite."""
+    iso = np.datetime_as_string(epoch.astype("datetime64[s]"), unit="s")
+    return [value.replace("T", " ") for value in iso.tolist()]
 
 
 class CustomerGenerator:
-    """Draws customers batch by batch from one numpy Generator: same seed, same customers."""
+    """Draws customers batch by batch from one numpy Generator: same seed, same customers.
+    ``null`` is what a missing value is written as: None for executemany, COPY_NULL for COPY."""
 
-    def __init__(self, *, seed: int, plan: Plan, now: datetime) -> None:
+    def __init__(self, *, seed: int, plan: Plan, now: datetime, null: str | None) -> None:
         self.rng = np.random.default_rng(seed)
         self.plan = plan
+        self.null = null
         self.now_epoch = int(now.timestamp())
-        self.today = now.date()
-        self.phone_sequences = [PhoneSequence(m.phone, self.rng) for m in MARKETS]
-        self.weights = np.array([m.weight for m in MARKETS]) / sum(m.weight for m in MARKETS)
+        self.today = np.datetime64(now.date())
+        self.phones = [PhoneSequence(m.phone, self.rng) for m in MARKETS]
+        self.market_weights = _normalised([m.weight for m in MARKETS])
         self.stage_names = [str(s) for s in STAGE_WEIGHTS]
-        self.stage_weights = np.array(list(STAGE_WEIGHTS.values())) / sum(STAGE_WEIGHTS.values())
+        self.stage_weights = _normalised(list(STAGE_WEIGHTS.values()))
+        self.tag_ids = np.array([*plan.tag_ids, plan.b2b_tag_id], dtype=np.int64)
+        self.group_templates = np.array(
+            [
+                [(g.members_group_id, p) for p in plan.member_perm_ids]
+                + [(g.managers_group_id, p) for p in plan.manager_perm_ids]
+                for g in plan.teams
+            ],
+            dtype=np.int64,
+        )  # (team, grant, (group id, permission id))
 
-    def batch(self, *, first_id: int, first_seq: int, size: int) -> CustomerBatch:
+    def batch(self, *, first_id: int, first_seq: int, size: int) -> list[TableRows]:
+        """``size`` customers with ids from ``first_id``, references C<first_seq>..., with
+        every row that belongs to them; parents first."""
+        draws, tags = self._draw(size)
+        rows = _Rows()
+        for j in range(size):
+            self._customer(draws, j, first_id + j, first_seq + j, rows)
+        ids = np.arange(first_id, first_id + size, dtype=np.int64)
+        tags[:, -1] = draws.is_company  # every company carries B2B
+        return [
+            TableRows(Customer, CUSTOMER_COLUMNS, rows.customers),
+            TableRows(CustomerEmail, _contact_columns("email"), rows.emails),
+            TableRows(CustomerPhone, _contact_columns("phone"), rows.phones),
+            TableRows(StageChange, STAGE_CHANGE_COLUMNS, rows.stage_changes),
+            self._tag_links(ids, tags),
+            self._user_grants(ids, np.array(rows.owner_ids, dtype=np.int64)),
+            self._group_grants(ids, np.array(rows.team_indexes, dtype=np.int64)),
+        ]
+
+    def _draw(self, size: int) -> tuple[_Draws, np.ndarray]:
         rng = self.rng
-        markets = rng.choice(len(MARKETS), size=size, p=self.weights).tolist()
-        is_company = (rng.random(size) < COMPANY_SHARE).tolist()
-        raw = rng.integers(0, 2**31, size=(size, 8)).tolist()
-        stages = rng.choice(len(self.stage_names), size=size, p=self.stage_weights).tolist()
-        extra = (rng.random((size, 2)) < (SECOND_EMAIL_SHARE, SECOND_PHONE_SHARE)).tolist()
-        tags = (rng.random((size, len(TAG_SHARES))) < list(TAG_SHARES.values())).tolist()
         created = self.now_epoch - rng.integers(0, HISTORY_SECONDS, size=size)
         changed = created + (rng.random(size) * (self.now_epoch - created)).astype(np.int64)
         age_days = rng.integers(18 * 365, 85 * 365, size=size)
-        birthdays = np.datetime_as_string(np.datetime64(self.today) - age_days).tolist()
-        out = CustomerBatch(ids=list(range(first_id, first_id + size)))
-        out.created_at = _iso_seconds(created)
-        out.stage_changed_at = _iso_seconds(changed)
-        for j in range(size):
-            market = MARKETS[markets[j]]
-            customer_id = first_id + j
-            seq = first_seq + j
-            out.kinds.append("company" if is_company[j] else "person")
-            out.refs.append(f"C{seq:06d}")
-            out.countries.append(market.country)
-            out.languages.append(market.language)
-            out.stages.append(self.stage_names[stages[j]])
-            out.birthdays.append("" if is_company[j] else birthdays[j])
-            self._identity(out, market, is_company[j], raw[j], seq, extra[j][0])
-            self._address(out, market, raw[j])
-            self._phones(out, markets[j], customer_id, extra[j][1])
-            self._ownership(out, markets[j], raw[j])
-            out.tag_links.extend(
-                (customer_id, tag_id)
-                for tag_id, has in zip(self.plan.tag_ids, tags[j], strict=True)
-                if has
-            )
-            if is_company[j]:
-                out.tag_links.append((customer_id, self.plan.b2b_tag_id))
-        return out
+        draws = _Draws(
+            markets=rng.choice(len(MARKETS), size=size, p=self.market_weights).tolist(),
+            is_company=(rng.random(size) < COMPANY_SHARE).tolist(),
+            raw=rng.integers(0, 2**31, size=(size, 8)).tolist(),
+            stages=rng.choice(len(self.stage_names), size=size, p=self.stage_weights).tolist(),
+            extra=(rng.random((size, 2)) < (SECOND_EMAIL_SHARE, SECOND_PHONE_SHARE)).tolist(),
+            created=_sql_seconds(created),
+            changed=_sql_seconds(changed),
+            birthdays=np.datetime_as_string(self.today - age_days).tolist(),
+        )
+        shares = [*TAG_SHARES.values(), 0.0]  # the last column, B2B, is set from the kind
+        return draws, rng.random((size, len(shares))) < shares
 
-    def _identity(
-        self,
-        out: CustomerBatch,
-        market: Market,
-        is_company: bool,
-        raw: list[int],
-        seq: int,
-        extra: bool,
-    ) -> None:
-        if is_company:
-            first, second = market.company_words
-            words = (first[raw[0] % len(first)], second[raw[1] % len(second)])
-            domain = f"{ascii_slug(words[0])}{ascii_slug(words[1])}{seq}.example"
-            out.names.append(market.company_pattern.format(*words))
-            out.first_names.append("")
-            out.emails.append(f"info@{domain}")
-            second_email = f"sales@{domain}"
-        else:
-            is_female = raw[2] % 2 == 1
-            firsts = market.female_first if is_female else market.male_first
-            first_name = firsts[raw[0] % len(firsts)]
-            surname = market.surnames[raw[1] % len(market.surnames)][is_female]
-            first_slug, last_slug = ascii_slug(first_name), ascii_slug(surname)
-            domain = PERSON_EMAIL_DOMAINS[raw[3] % len(PERSON_EMAIL_DOMAINS)]
-            out.names.append(f"{first_name} {surname}")
-            out.first_names.append(first_name)
-            out.emails.append(f"{first_slug}.{last_slug}{seq}@{domain}")
-            second_email = f"{first_slug[0]}{last_slug}.{seq}@work.example"
-        if extra:
-            out.extra_emails.append((out.ids[len(out.names) - 1], second_email))
-
-    def _address(self, out: CustomerBatch, market: Market, raw: list[int]) -> None:
-        city, postal_prefix = market.cities[raw[4] % len(market.cities)]
-        street = market.streets[raw[5] % len(market.streets)]
-        number = 1 + raw[6] % 150
-        out.streets.append(f"{number} {street}" if market.number_first else f"{street} {number}")
-        out.cities.append(city)
-        out.postal_codes.append(_postal_code(market.country, postal_prefix, raw[7]))
-
-    def _phones(self, out: CustomerBatch, market_index: int, customer_id: int, extra: bool) -> None:
-        sequence = self.phone_sequences[market_index]
-        out.phones.append(sequence.take())
-        if extra:
-            out.extra_phones.append((customer_id, sequence.take()))
-
-    def _ownership(self, out: CustomerBatch, market_index: int, raw: list[int]) -> None:
+    def _customer(self, d: _Draws, j: int, customer_id: int, seq: int, out: _Rows) -> None:
+        market_index, raw, is_company = d.markets[j], d.raw[j], d.is_company[j]
+        market = MARKETS[market_index]
+        identity = _company(market, raw, seq) if is_company else _person(market, raw, seq)
+        name, first_name, email, second_email = identity
         team_index = self.plan.market_teams[market_index]
         if team_index is None:
             team_index = raw[3] // 7 % len(self.plan.teams)
         grant = self.plan.teams[team_index]
-        out.team_ids.append(grant.team_id)
-        out.team_grants.append(grant)
-        out.owner_ids.append(grant.owner_ids[raw[4] // 11 % len(grant.owner_ids)])
+        owner_id = grant.owner_ids[raw[4] // 11 % len(grant.owner_ids)]
+        phone = self.phones[market_index].take()
+        stage = self.stage_names[d.stages[j]]
+        is_active = stage != Customer.Stage.FORMER  # former customers release their contacts
+        changed = d.changed[j]
+        out.customers.append(
+            (customer_id, "company" if is_company else "person", f"C{seq:06d}", name, first_name,
+             email, phone, *_address(market, raw), market.country, market.language,
+             self.null if is_company else d.birthdays[j], stage, changed, owner_id,
+             grant.team_id, d.created[j], changed)
+        )  # fmt: skip
+        out.emails.append((customer_id, email, True, is_active))
+        if d.extra[j][0]:
+            out.emails.append((customer_id, second_email, False, is_active))
+        out.phones.append((customer_id, phone, True, is_active))
+        if d.extra[j][1]:
+            out.phones.append((customer_id, self.phones[market_index].take(), False, is_active))
+        out.stage_changes.append((customer_id, "", stage, changed, STAGE_CHANGE_REASON))
+        out.owner_ids.append(owner_id)
+        out.team_indexes.append(team_index)
+
+    def _tag_links(self, ids: np.ndarray, tags: np.ndarray) -> TableRows:
+        customer_index, tag_index = np.nonzero(tags)
+        links = np.column_stack([ids[customer_index], self.tag_ids[tag_index]])
+        return TableRows(Customer.tags.through, ("customer_id", "tag_id"), ints=links)
+
+    def _user_grants(self, ids: np.ndarray, owner_ids: np.ndarray) -> TableRows:
+        """What ``permissions.grant_owner`` writes: the owner's view and change."""
+        perms = np.array(self.plan.owner_perm_ids, dtype=np.int64)
+        grants = np.column_stack(
+            [np.repeat(owner_ids, len(perms)), np.tile(perms, len(ids)), np.repeat(ids, len(perms))]
+        )
+        columns = ("user_id", "permission_id", "content_object_id")
+        return TableRows(CustomerUserObjectPermission, columns, ints=grants)
+
+    def _group_grants(self, ids: np.ndarray, team_indexes: np.ndarray) -> TableRows:
+        """What ``permissions.grant_team`` writes: view for the team's members group; view,
+        change and reassign for its managers group."""
+        per_customer = self.group_templates.shape[1]
+        pairs = self.group_templates[team_indexes].reshape(-1, 2)
+        grants = np.column_stack([pairs, np.repeat(ids, per_customer)])
+        columns = ("group_id", "permission_id", "content_object_id")
+        return TableRows(CustomerGroupObjectPermission, columns, ints=grants)
+
+
+def _normalised(weights: Sequence[float]) -> np.ndarray:
+    array = np.array(weights, dtype=float)
+    return np.asarray(array / array.sum())
+
+
+def _contact_columns(value_column: str) -> tuple[str, ...]:
+    return tuple(c.format(value_column) for c in CONTACT_COLUMNS)
+
+
+def _person(market: Market, raw: list[int], seq: int) -> tuple[str, str, str, str]:
+    """(name, first name, email, second email) of a person; ``seq`` makes emails unique."""
+    is_female = raw[2] % 2 == 1
+    firsts = market.female_first if is_female else market.male_first
+    first_name = firsts[raw[0] % len(firsts)]
+    surname = market.surnames[raw[1] % len(market.surnames)][is_female]
+    first, last = ascii_slug(first_name), ascii_slug(surname)
+    domain = PERSON_EMAIL_DOMAINS[raw[3] % len(PERSON_EMAIL_DOMAINS)]
+    email = f"{first}.{last}{seq}@{domain}"
+    return f"{first_name} {surname}", first_name, email, f"{first[0]}{last}.{seq}@work.example"
+
+
+def _company(market: Market, raw: list[int], seq: int) -> tuple[str, str, str, str]:
+    first, second = market.company_words
+    words = (first[raw[0] % len(first)], second[raw[1] % len(second)])
+    domain = f"{ascii_slug(words[0])}{ascii_slug(words[1])}{seq}.example"
+    return market.company_pattern.format(*words), "", f"info@{domain}", f"sales@{domain}"
+
+
+def _address(market: Market, raw: list[int]) -> tuple[str, str, str]:
+    """(street, city, postal code)."""
+    city, postal_prefix = market.cities[raw[4] % len(market.cities)]
+    street = market.streets[raw[5] % len(market.streets)]
+    number = 1 + raw[6] % 150
+    line = f"{number} {street}" if market.number_first else f"{street} {number}"
+    return line, city, _postal_code(market.country, postal_prefix, raw[7])
 
 
 # --- writing --------------------------------------------------------------------------------
 
-CUSTOMER_COLUMNS = (
-    "id", "kind", "external_ref", "name", "first_name", "primary_email", "primary_phone",
-    "street", "city", "postal_code", "country", "language", "birthday", "stage",
-    "stage_changed_at", "owner_id", "team_id", "created_at", "updated_at",
-)  # fmt: skip
-NULL = "\\N"  # COPY text format's NULL
+_PGCOPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8  # signature, flags, extension length
+_PGCOPY_TRAILER = b"\xff\xff"
 
 
-@dataclass(frozen=True)
-class CopyPayload:
-    table: str
-    columns: tuple[str, ...]
-    text: str
-    rows: int
+def _int_sizes(rows: TableRows) -> list[int]:
+    """Bytes per column in PostgreSQL: 8 for bigint (BigAutoField keys), else 4."""
+    by_column = {f.column: f for f in rows.model._meta.concrete_fields}
+    return [8 if by_column[c].db_type(connection) == "bigint" else 4 for c in rows.columns]
 
 
-def _customer_lines(b: CustomerBatch) -> list[str]:
-    return [
-        f"{i}\t{kind}\t{ref}\t{name}\t{first}\t{email}\t{phone}\t{street}\t{city}\t{postal}\t"
-        f"{country}\t{language}\t{birthday or NULL}\t{stage}\t{changed}\t{owner}\t{team}\t"
-        f"{created}\t{changed}\n"
-        for i, kind, ref, name, first, email, phone, street, city, postal, country, language,
-        birthday, stage, changed, owner, team, created in zip(
-            b.ids, b.kinds, b.refs, b.names, b.first_names, b.emails, b.phones, b.streets,
-            b.cities, b.postal_codes, b.countries, b.languages, b.birthdays, b.stages,
-            b.stage_changed_at, b.owner_ids, b.team_ids, b.created_at, strict=True,
-        )
-    ]  # fmt: skip
+def _binary_copy_data(rows: TableRows) -> bytes:
+    """COPY's binary format for a matrix of integers, built by numpy in one pass: per row a
+    field count, then per field its length and big-endian value."""
+    assert rows.ints is not None  # noqa: S101
+    sizes = _int_sizes(rows)
+    layout: list[tuple[str, str]] = [("fields", ">i2")]
+    for k, size in enumerate(sizes):
+        layout += [(f"length{k}", ">i4"), (f"value{k}", f">i{size}")]
+    records = np.empty(len(rows.ints), dtype=layout)
+    records["fields"] = len(sizes)
+    for k, size in enumerate(sizes):
+        records[f"length{k}"] = size
+        records[f"value{k}"] = rows.ints[:, k]
+    return _PGCOPY_HEADER + records.tobytes() + _PGCOPY_TRAILER
 
 
-def _contact_lines(b: CustomerBatch, primary: list[str], extra: list[tuple[int, str]]) -> list[str]:
-    former = Customer.Stage.FORMER
-    active = {i: stage != former for i, stage in zip(b.ids, b.stages, strict=True)}
-    lines = [f"{i}\t{v}\tt\t{active[i]}\n" for i, v in zip(b.ids, primary, strict=True)]
-    lines.extend(f"{i}\t{v}\tf\t{active[i]}\n" for i, v in extra)
-    return lines
-
-
-def copy_payloads(b: CustomerBatch, plan: Plan) -> list[CopyPayload]:
-    """The batch as COPY text, one payload per table, parents first."""
-    owner_perms = plan.owner_perm_ids
-    user_perms = [
-        f"{owner}\t{perm}\t{i}\n"
-        for i, owner in zip(b.ids, b.owner_ids, strict=True)
-        for perm in owner_perms
-    ]
-    group_perms: list[str] = []
-    for i, grant in zip(b.ids, b.team_grants, strict=True):
-        group_perms.extend(f"{grant.members_group_id}\t{p}\t{i}\n" for p in plan.member_perm_ids)
-        group_perms.extend(f"{grant.managers_group_id}\t{p}\t{i}\n" for p in plan.manager_perm_ids)
-    stage_changes = [
-        f"{i}\t\t{stage}\t{at}\t{STAGE_CHANGE_REASON}\n"
-        for i, stage, at in zip(b.ids, b.stages, b.stage_changed_at, strict=True)
-    ]
-    tag_links = [f"{i}\t{tag}\n" for i, tag in b.tag_links]
-    tables: list[tuple[str, tuple[str, ...], list[str]]] = [
-        (Customer._meta.db_table, CUSTOMER_COLUMNS, _customer_lines(b)),
-        (CustomerEmail._meta.db_table, ("customer_id", "email", "is_primary", "is_active"),
-         _contact_lines(b, b.emails, b.extra_emails)),
-        (CustomerPhone._meta.db_table, ("customer_id", "phone", "is_primary", "is_active"),
-         _contact_lines(b, b.phones, b.extra_phones)),
-        (StageChange._meta.db_table, ("customer_id", "from_stage", "to_stage", "changed_at", "reason"),
-         stage_changes),
-        (Customer.tags.through._meta.db_table, ("customer_id", "tag_id"), tag_links),
-        (CustomerUserObjectPermission._meta.db_table, ("user_id", "permission_id", "content_object_id"),
-         user_perms),
-        (CustomerGroupObjectPermission._meta.db_table,
-         ("group_id", "permission_id", "content_object_id"), group_perms),
-    ]  # fmt: skip
-    return [CopyPayload(t, c, "".join(lines), len(lines)) for t, c, lines in tables]
-
-
-def copy_into(cursor: object, payload: CopyPayload, table: str | None = None) -> None:
-    """COPY one payload through a psycopg cursor (Django's ``cursor.cursor``)."""
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table or payload.table),
-        sql.SQL(", ").join(sql.Identifier(c) for c in payload.columns),
+def copy_statement(
+    rows: TableRows, *, table: str | None = None
+) -> tuple[sql.Composed, bytes | str]:
+    """The COPY statement and its data for ``rows``; ``table`` redirects it (bench floors)."""
+    binary = rows.ints is not None
+    statement = sql.SQL("COPY {} ({}) FROM STDIN {}").format(
+        sql.Identifier(table or rows.table),
+        sql.SQL(", ").join(sql.Identifier(c) for c in rows.columns),
+        sql.SQL("(FORMAT BINARY)" if binary else ""),
     )
-    with cursor.copy(statement) as copy:  # type: ignore[attr-defined]
-        copy.write(payload.text)
+    if binary:
+        return statement, _binary_copy_data(rows)
+    template = "\t".join(["%s"] * len(rows.columns)) + "\n"
+    return statement, "".join([template % row for row in rows.rows])
 
 
-def _orm_objects(b: CustomerBatch, plan: Plan) -> list[list[object]]:
-    """The batch as model instances for bulk_create (SQLite: small demo databases)."""
-    created = [datetime.fromisoformat(v) for v in b.created_at]
-    changed = [datetime.fromisoformat(v) for v in b.stage_changed_at]
-    customers = [
-        Customer(**dict(zip(CUSTOMER_COLUMNS, row, strict=True)))
-        for row in zip(
-            b.ids, b.kinds, b.refs, b.names, b.first_names, b.emails, b.phones, b.streets,
-            b.cities, b.postal_codes, b.countries, b.languages,
-            [date.fromisoformat(v) if v else None for v in b.birthdays], b.stages, changed,
-            b.owner_ids, b.team_ids, created, changed, strict=True,
-        )
-    ]  # fmt: skip
-    active = {c.pk: c.stage != Customer.Stage.FORMER for c in customers}
-    emails = [(c.pk, c.primary_email, True) for c in customers]
-    emails += [(i, e, False) for i, e in b.extra_emails]
-    phones = [(c.pk, c.primary_phone, True) for c in customers]
-    phones += [(i, p, False) for i, p in b.extra_phones]
-    user_perms = [(c.owner_id, p, c.pk) for c in customers for p in plan.owner_perm_ids]
-    group_perms = [
-        (gid, p, i)
-        for i, g in zip(b.ids, b.team_grants, strict=True)
-        for gid, perms in (
-            (g.members_group_id, plan.member_perm_ids),
-            (g.managers_group_id, plan.manager_perm_ids),
-        )
-        for p in perms
-    ]
-    tag_model = Customer.tags.through
-    return [
-        list(customers),
-        [
-            CustomerEmail(customer_id=i, email=e, is_primary=p, is_active=active[i])
-            for i, e, p in emails
-        ],
-        [
-            CustomerPhone(customer_id=i, phone=v, is_primary=p, is_active=active[i])
-            for i, v, p in phones
-        ],
-        [
-            StageChange(
-                customer_id=c.pk,
-                to_stage=c.stage,
-                changed_at=c.stage_changed_at,
-                reason=STAGE_CHANGE_REASON,
-            )
-            for c in customers
-        ],
-        [tag_model(customer_id=i, tag_id=t) for i, t in b.tag_links],
-        [
-            CustomerUserObjectPermission(user_id=u, permission_id=p, content_object_id=i)
-            for u, p, i in user_perms
-        ],
-        [
-            CustomerGroupObjectPermission(group_id=g, permission_id=p, content_object_id=i)
-            for g, p, i in group_perms
-        ],
-    ]
+def copy_send(cursor: Any, statement: sql.Composed, data: bytes | str) -> None:
+    """Run one COPY ... FROM STDIN on a psycopg cursor (Django's ``cursor.cursor``)."""
+    with cursor.copy(statement) as copy:
+        copy.write(data)
+
+
+def _insert_many(cursor: Any, rows: TableRows) -> None:
+    """SQLite: one executemany per table. Not bulk_create: its pre_save would overwrite the
+    generated created_at/updated_at/changed_at (auto_now, auto_now_add) with now."""
+    quote = connection.ops.quote_name
+    statement = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from models
+        quote(rows.table),
+        ", ".join(quote(c) for c in rows.columns),
+        ", ".join(["%s"] * len(rows.columns)),
+    )
+    cursor.executemany(statement, rows.ints.tolist() if rows.ints is not None else rows.rows)
 
 
 @dataclass
@@ -715,76 +702,69 @@ class DemoResult:
     skipped: bool = False
     seconds: float = 0.0
     rows: dict[str, int] = field(default_factory=dict)  # table -> rows written
-    phase_seconds: dict[str, float] = field(default_factory=dict)  # "generate", table -> s
+    phase_seconds: dict[str, float] = field(default_factory=dict)  # phase or table -> seconds
 
     @property
     def rate(self) -> float:
+        """Customers per second."""
         return self.created / self.seconds if self.seconds else 0.0
 
-    def add(self, key: str, seconds: float, rows: int = 0) -> None:
-        self.phase_seconds[key] = self.phase_seconds.get(key, 0.0) + seconds
+    def add(self, phase: str, seconds: float, rows: int = 0) -> None:
+        self.phase_seconds[phase] = self.phase_seconds.get(phase, 0.0) + seconds
         if rows:
-            self.rows[key] = self.rows.get(key, 0) + rows
+            self.rows[phase] = self.rows.get(phase, 0) + rows
 
 
-def first_external_ref() -> str:
-    return "C000001"
+def write_rows(cursor: Any, tables: list[TableRows], result: DemoResult) -> None:
+    """Write one batch through a Django cursor: COPY on PostgreSQL, executemany elsewhere."""
+    for rows in tables:
+        if not len(rows):
+            continue
+        started = time.perf_counter()
+        if connection.vendor == "postgresql":
+            statement, data = copy_statement(rows)
+            result.add("format COPY data", time.perf_counter() - started)
+            started = time.perf_counter()
+            copy_send(cursor.cursor, statement, data)
+        else:
+            _insert_many(cursor, rows)
+        result.add(rows.table, time.perf_counter() - started, len(rows))
 
 
 def today_utc() -> datetime:
     return timezone.now().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _reserve_ids(count: int) -> int:
-    """The first of ``count`` consecutive customer ids nobody else will use. The caller holds
-    a lock that keeps other writers off the customer table."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-                "nextval(pg_get_serial_sequence(%s, 'id')) + %s - 1)",
-                [Customer._meta.db_table, Customer._meta.db_table, count],
-            )
-            last = int(cursor.fetchone()[0])
-        return last - count + 1
-    return int(Customer.objects.aggregate(last=Max("id"))["last"] or 0) + 1
-
-
-def _lock_customers() -> None:
-    """Keep concurrent writers out while ids are reserved and the batches land."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {Customer._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
-            # Bulk seed data: losing the last commit in a crash costs a rerun, nothing more.
-            cursor.execute("SET LOCAL synchronous_commit TO off")
-
-
-def _write_batch(batch: CustomerBatch, plan: Plan, result: DemoResult) -> None:
-    if connection.vendor == "postgresql":
-        started = time.perf_counter()
-        payloads = copy_payloads(batch, plan)
-        result.add("format", time.perf_counter() - started)
-        with connection.cursor() as cursor:
-            for payload in payloads:
-                started = time.perf_counter()
-                copy_into(cursor.cursor, payload)
-                result.add(payload.table, time.perf_counter() - started, payload.rows)
+def _prepare_session(cursor: Any) -> None:
+    """Keep concurrent writers off the customer table while ids are reserved and batches
+    land; on PostgreSQL also read COPY's timestamps as UTC."""
+    if connection.vendor != "postgresql":
         return
-    for objects in _orm_objects(batch, plan):
-        if objects:
-            started = time.perf_counter()
-            model = type(objects[0])
-            model._default_manager.bulk_create(objects, batch_size=2_000)  # type: ignore[attr-defined]
-            result.add(model._meta.db_table, time.perf_counter() - started, len(objects))  # type: ignore[attr-defined]
+    cursor.execute(f"LOCK TABLE {Customer._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+    cursor.execute("SET LOCAL TimeZone TO 'UTC'")
+    # Seed data: a crash right after commit costs a rerun, nothing more.
+    cursor.execute("SET LOCAL synchronous_commit TO off")
 
 
-def demo_batches(
-    *, count: int, seed: int, plan: Plan, first_id: int, now: datetime, batch_size: int = BATCH_SIZE
-) -> Iterator[CustomerBatch]:
-    generator = CustomerGenerator(seed=seed, plan=plan, now=now)
-    for start in range(0, count, batch_size):
-        size = min(batch_size, count - start)
-        yield generator.batch(first_id=first_id + start, first_seq=1 + start, size=size)
+def _reserve_ids(cursor: Any, count: int) -> int:
+    """The first of ``count`` consecutive customer ids that no customer ever had. The caller
+    holds the lock of ``_prepare_session``."""
+    table = Customer._meta.db_table
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+            "nextval(pg_get_serial_sequence(%s, 'id')) + %s - 1)",
+            [table, table, count],
+        )
+        return int(cursor.fetchone()[0]) - count + 1
+    # SQLite AUTOINCREMENT remembers deleted ids in sqlite_sequence; never reuse them, or an
+    # audit entry of a deleted customer would describe the new one.
+    cursor.execute(
+        f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "  # noqa: S608
+        f"coalesce((SELECT max(id) FROM {table}), 0))",
+        [table],
+    )
+    return int(cursor.fetchone()[0]) + 1
 
 
 def demo_customers_create(
@@ -795,56 +775,45 @@ def demo_customers_create(
     now: datetime | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> DemoResult:
-    """Generate ``count`` customers in one transaction, unless demo customers exist already."""
+    """Generate ``count`` customers in one transaction, unless demo customers exist already
+    (the first reference, C000001, is taken): then nothing is written."""
     result = DemoResult()
     started = time.perf_counter()
-    with transaction.atomic():
-        _lock_customers()
-        if count <= 0 or Customer.objects.filter(external_ref=first_external_ref()).exists():
+    with transaction.atomic(), connection.cursor() as cursor:
+        _prepare_session(cursor)
+        if count <= 0 or Customer.objects.filter(external_ref=FIRST_EXTERNAL_REF).exists():
             result.skipped = count > 0
             return result
         plan = demo_plan(staff)
-        first_id = _reserve_ids(count)
-        batches = demo_batches(
-            count=count,
-            seed=seed,
-            plan=plan,
-            first_id=first_id,
-            now=now or today_utc(),
-            batch_size=batch_size,
-        )
-        for batch in _timed(batches, result):
-            _write_batch(batch, plan, result)
+        first_id = _reserve_ids(cursor, count)
+        null = COPY_NULL if connection.vendor == "postgresql" else None
+        generator = CustomerGenerator(seed=seed, plan=plan, now=now or today_utc(), null=null)
+        for start in range(0, count, batch_size):
+            generated = time.perf_counter()
+            size = min(batch_size, count - start)
+            tables = generator.batch(first_id=first_id + start, first_seq=1 + start, size=size)
+            result.add("generate", time.perf_counter() - generated)
+            write_rows(cursor, tables, result)
+        committed = time.perf_counter()
+    result.add("commit (deferred FK checks)", time.perf_counter() - committed)
     result.created = count
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _timed(batches: Iterator[CustomerBatch], result: DemoResult) -> Iterator[CustomerBatch]:
-    while True:
-        started = time.perf_counter()
-        batch = next(batches, None)
-        result.add("generate", time.perf_counter() - started)
-        if batch is None:
-            return
-        yield batch
-
-
 def analyze_customer_tables() -> None:
-    """Fresh statistics after a bulk load, so the planner sees the new row counts."""
+    """Fresh planner statistics after a bulk load (autovacuum would take its time)."""
     if connection.vendor != "postgresql":
         return
-    models: Sequence[type] = (
+    tables: list[type[models.Model]] = [
         Customer, CustomerEmail, CustomerPhone, StageChange, Customer.tags.through,
         CustomerUserObjectPermission, CustomerGroupObjectPermission,
-    )  # fmt: skip
+    ]  # fmt: skip
     with connection.cursor() as cursor:
-        for model in models:
-            cursor.execute(f"ANALYZE {model._meta.db_table}")  # type: ignore[attr-defined]
+        for model in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def login_lines() -> list[str]:
+    """One line per role: username / password / role."""
     return [f"{username} / {DEMO_PASSWORD} / {role}" for username, role in LOGINS]
-
-
-Writer = Callable[[str], None]

@@ -215,13 +215,12 @@ def customer_create(
         permissions.grant_owner(customer_ids=[customer.pk], owner=owner)
     if team is not None:
         permissions.grant_team(customer_ids=[customer.pk], team=team)
+    after = {**_snapshot(customer), "owner": str(owner or ""), "team": str(team or "")}
     audit_record(
         actor=acting_user,
         action=AuditEntry.Action.CREATE,
         obj=customer,
-        changes=diff_fields(
-            {}, {**_snapshot(customer), "owner": str(owner or ""), "team": str(team or "")}
-        ),
+        changes=diff_fields({}, {k: v for k, v in after.items() if v not in (None, "", [])}),
     )
     return customer
 
