@@ -42,6 +42,10 @@ class Command(BaseCommand):
                 f"Generated {result.created:,} customers in {result.seconds:.1f} s "
                 f"({result.rate:,.0f} customers/s)."
             )
+            if options["verbosity"] >= 2:
+                for phase, seconds in result.phase_seconds.items():
+                    rows = result.rows.get(phase)
+                    self.stdout.write(f"  {phase:<42} {seconds:7.2f} s" + (f"  {rows:>10,} rows" if rows else ""))
         self.stdout.write(f"\nOpen {DEMO_URL} and sign in as (username / password / role):")
         for line in login_lines():
             self.stdout.write(f"  {line}")
