@@ -2,12 +2,16 @@
 rights (Support), charlie a stranger in another team, plus a manager and an admin."""
 
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 
 from crm.accounts.models import Team
+from crm.accounts.roles import roles_seed
 from customers.models import ContactPerson, Customer
+from interactions.models import Complaint, Order
+from interactions.services import complaint_open, order_record
 from tests.factories import make_customer, make_team, make_user
 
 
@@ -22,6 +26,8 @@ class World:
     south: Team
     customer: Customer  # alice's, in North
     contact: ContactPerson
+    complaint: Complaint  # about alice's customer
+    order: Order
 
     def persona(self, name: str) -> User | None:
         return None if name == "anonymous" else getattr(self, name)
@@ -32,6 +38,8 @@ PERSONAS = ["alice", "bob", "charlie", "manager", "admin", "anonymous"]
 
 @pytest.fixture
 def world(db: None) -> World:
+    if not Group.objects.filter(name="Admin").exists():
+        roles_seed()  # a transactional test before this one flushed the seeded roles
     admin = make_user("admin", "Admin", is_superuser=False)
     alice = make_user("alice", "Sales")
     bob = make_user("bob", "Support")
@@ -43,4 +51,16 @@ def world(db: None) -> World:
         owner=alice, team=north, name="Aldona Petraitė", emails=["aldona@example.lt"]
     )
     contact = ContactPerson.objects.create(customer=customer, name="Jonas")
-    return World(alice, bob, charlie, manager, admin, north, south, customer, contact)
+    complaint = complaint_open(
+        customer=customer,
+        acting_user=bob,
+        subject="Late delivery",
+        category="delivery",
+        severity="high",
+    )
+    order = order_record(
+        customer=customer, acting_user=alice, ordered_on=date(2026, 1, 5), amount_cents=12_500
+    )
+    return World(
+        alice, bob, charlie, manager, admin, north, south, customer, contact, complaint, order
+    )

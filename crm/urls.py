@@ -7,6 +7,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("customers.api.urls")),
+    path("", include("interactions.api.urls")),
     path("", include("crm.accounts.api.urls")),
     path("auth/token/", obtain_auth_token, name="token"),
 ]
@@ -14,6 +15,7 @@ api_v1: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False), name="home"),
     path("customers/", include("customers.urls")),
+    path("history/", include("interactions.urls")),
     path("admin/", include("crm.accounts.urls")),
     path(
         "accounts/login/",

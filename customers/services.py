@@ -253,7 +253,9 @@ def customer_assign_owner(
     """Move a customer to another owner and/or team; object permissions move with it in
     the same transaction, so there is no moment when both or neither hold them."""
     customer = (
-        Customer.objects.select_for_update().select_related("owner", "team").get(pk=customer.pk)
+        Customer.objects.select_for_update(of=("self",))
+        .select_related("owner", "team")
+        .get(pk=customer.pk)
     )
     _validate_owner(owner=owner, team=team)
     old_owner, old_team = customer.owner, customer.team

@@ -6,7 +6,7 @@ from django.db.models import Prefetch
 from crm.accounts.models import Role, Team
 
 # Apps whose permissions the role matrix shows; later apps add themselves here.
-MATRIX_APPS = ("customers", "accounts", "audit")
+MATRIX_APPS = ("customers", "interactions", "accounts", "audit")
 
 
 @dataclass(frozen=True)

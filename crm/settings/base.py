@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "crm.accounts",
     "crm.audit",
     "customers",
+    "interactions",
 ]
 
 MIDDLEWARE = [

@@ -114,4 +114,3 @@ def other_customers(world: World) -> list:
         make_customer(owner=world.alice, team=world.north, name=name)
         for name in ("Birutė Jonaitienė", "Darius Kazlauskas", "UAB Medeina")
     ]
-

@@ -62,6 +62,7 @@ def test_owner_finds_and_edits_customer_then_manager_reassigns_it(
         has=page.locator("code", has_text=re.compile(r"^city$"))
     )
     expect(city_change).to_contain_text("→ Kaunas")
+    screenshot("customer-detail-after-edit")
 
     log_in_as(world.manager)
     page.goto(f"/customers/{world.customer.pk}/")

@@ -10,7 +10,9 @@ from conftest import World
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def test_switching_to_lithuanian_translates_the_interface(page: Page, world: World, log_in_as):
+def test_switching_to_lithuanian_translates_the_interface(
+    page: Page, world: World, log_in_as, screenshot
+):
     log_in_as(world.alice)
     page.goto("/customers/")
     nav_customers = page.locator("nav.mainnav a[href='/customers/']")
@@ -20,6 +22,7 @@ def test_switching_to_lithuanian_translates_the_interface(page: Page, world: Wor
         page.get_by_label("Language").select_option("lt")
 
     expect(page.locator("html")).to_have_attribute("lang", "lt")
+    screenshot("customer-list-lt")
     with translation.override("lt"):
         lithuanian = translation.gettext("Customers")
     if lithuanian == "Customers":

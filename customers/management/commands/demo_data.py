@@ -45,7 +45,9 @@ class Command(BaseCommand):
             if options["verbosity"] >= 2:
                 for phase, seconds in result.phase_seconds.items():
                     rows = result.rows.get(phase)
-                    self.stdout.write(f"  {phase:<42} {seconds:7.2f} s" + (f"  {rows:>10,} rows" if rows else ""))
+                    self.stdout.write(
+                        f"  {phase:<42} {seconds:7.2f} s" + (f"  {rows:>10,} rows" if rows else "")
+                    )
         self.stdout.write(f"\nOpen {DEMO_URL} and sign in as (username / password / role):")
         for line in login_lines():
             self.stdout.write(f"  {line}")
