@@ -1,8 +1,11 @@
+from typing import Any
+
 from django import forms
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
 from interactions.models import Channel, Complaint, Interaction
+from interactions.services import COMPLAINT_TRANSITIONS
 
 QUICK_CHANNELS = [
     (c.value, c.label)
@@ -68,6 +71,14 @@ class ComplaintRespondForm(forms.Form):
 class ComplaintStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=Complaint.Status.choices)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
+        """Offer only the statuses that may follow ``current``."""
+        super().__init__(*args, **kwargs)
+        allowed = COMPLAINT_TRANSITIONS.get(current, set())
+        status_field = self.fields["status"]
+        assert isinstance(status_field, forms.ChoiceField)  # noqa: S101
+        status_field.choices = [(v, label) for v, label in Complaint.Status.choices if v in allowed]
 
 
 class ComplaintAssignForm(forms.Form):

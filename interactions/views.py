@@ -179,7 +179,7 @@ def _complaint_page(request: HttpRequest, complaint: Complaint, **forms: object)
         ),
         "may_work": user_may_work_on(user=request.user, customer=complaint.customer),
         "respond_form": forms.get("respond_form") or ComplaintRespondForm(),
-        "status_form": forms.get("status_form") or ComplaintStatusForm(),
+        "status_form": forms.get("status_form") or ComplaintStatusForm(current=complaint.status),
         "assign_form": forms.get("assign_form")
         or ComplaintAssignForm(initial={"assignee": complaint.assignee_id}),
     }
@@ -210,7 +210,7 @@ def complaint_respond(request: HttpRequest, complaint_id: int) -> HttpResponse:
 @require_POST
 def complaint_status(request: HttpRequest, complaint_id: int) -> HttpResponse:
     complaint = _complaint_for_write(request, complaint_id)
-    form = ComplaintStatusForm(request.POST)
+    form = ComplaintStatusForm(request.POST, current=complaint.status)
     if form.is_valid():
         try:
             services.complaint_set_status(
