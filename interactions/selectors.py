@@ -190,12 +190,16 @@ def customer_key_figures(*, customer: Customer) -> KeyFigures:
 def complaint_queue_for_user(*, user: AnyUser) -> "models.QuerySet[Complaint]":
     """Open complaints of the customers ``user`` may see, soonest breach first."""
     visible = customer_list_for_user(user=user)
+    deadline = Case(
+        When(first_response_at__isnull=True, then=F("respond_by")), default=F("resolve_by")
+    )
     return (
         Complaint.objects.filter(
             status__in=Complaint.OPEN_STATUSES, customer__in=visible.values("pk")
         )
         .select_related("customer", "assignee")
-        .order_by("resolve_by", "id")
+        .annotate(deadline=deadline)
+        .order_by("deadline", "id")
     )
 
 
