@@ -151,6 +151,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerStageEnum": "customers.models.Customer.Stage",
+        "CustomerKindEnum": "customers.models.Customer.Kind",
+        "SurveyKindEnum": "interactions.models.SurveyResponse.Kind",
+        "OrderStatusEnum": "interactions.models.Order.Status",
+        "ComplaintStatusEnum": "interactions.models.Complaint.Status",
+        "RoleEnum": "crm.accounts.models.Role",
+    },
 }
 
 # Celery. The embedded default is kombu's filesystem transport, which needs no server;

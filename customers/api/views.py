@@ -150,6 +150,7 @@ class CustomerFilterInput(serializers.Serializer[Any]):
 
 class CustomerListApi(APIView):
     @extend_schema(
+        operation_id="customers_list",
         parameters=[CustomerFilterInput],
         responses=inline_serializer(
             "CustomerPage",
@@ -224,14 +225,14 @@ class CustomerDetailApi(APIView):
 
 
 class CustomerReassignApi(APIView):
-    class Input(serializers.Serializer[Any]):
+    class CustomerReassignInput(serializers.Serializer[Any]):
         owner = serializers.IntegerField(allow_null=True)
         team = serializers.IntegerField(allow_null=True)
 
-    @extend_schema(request=Input, responses=CustomerOutput)
+    @extend_schema(request=CustomerReassignInput, responses=CustomerOutput)
     def post(self, request: Request, pk: int) -> Response:
         customer = customer_get_for_user(user=request.user, customer_id=pk, perm=REASSIGN)
-        body = self.Input(data=request.data)
+        body = self.CustomerReassignInput(data=request.data)
         body.is_valid(raise_exception=True)
         owner_id, team_id = body.validated_data["owner"], body.validated_data["team"]
         owner = User.objects.filter(pk=owner_id).first() if owner_id else None
@@ -247,14 +248,14 @@ class CustomerReassignApi(APIView):
 
 
 class CustomerStageApi(APIView):
-    class Input(serializers.Serializer[Any]):
+    class CustomerStageInput(serializers.Serializer[Any]):
         stage = serializers.ChoiceField(choices=Customer.Stage.choices)
         reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
-    @extend_schema(request=Input, responses=CustomerOutput)
+    @extend_schema(request=CustomerStageInput, responses=CustomerOutput)
     def post(self, request: Request, pk: int) -> Response:
         customer = customer_get_for_user(user=request.user, customer_id=pk, perm=CHANGE)
-        body = self.Input(data=request.data)
+        body = self.CustomerStageInput(data=request.data)
         body.is_valid(raise_exception=True)
         customer = services.customer_change_stage(
             customer=customer, acting_user=_user(request), **body.validated_data
@@ -269,7 +270,7 @@ class ContactPersonOutput(serializers.ModelSerializer[ContactPerson]):
 
 
 class ContactPersonListApi(APIView):
-    class Input(serializers.Serializer[Any]):
+    class ContactPersonInput(serializers.Serializer[Any]):
         name = serializers.CharField(max_length=200)
         role = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
         email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
@@ -280,10 +281,10 @@ class ContactPersonListApi(APIView):
         customer = customer_get_for_user(user=request.user, customer_id=pk)
         return Response(ContactPersonOutput(customer.contacts.all(), many=True).data)
 
-    @extend_schema(request=Input, responses={201: ContactPersonOutput})
+    @extend_schema(request=ContactPersonInput, responses={201: ContactPersonOutput})
     def post(self, request: Request, pk: int) -> Response:
         customer = customer_get_for_user(user=request.user, customer_id=pk, perm=CHANGE)
-        body = self.Input(data=request.data)
+        body = self.ContactPersonInput(data=request.data)
         body.is_valid(raise_exception=True)
         person = services.contact_person_add(
             customer=customer, acting_user=_user(request), **body.validated_data

@@ -37,13 +37,13 @@ def _acting(request: Request) -> User:
 
 
 class MeApi(APIView):
-    class Output(serializers.Serializer[Any]):
+    class MeOutput(serializers.Serializer[Any]):
         id = serializers.IntegerField()
         username = serializers.CharField()
         roles = serializers.ListField(child=serializers.CharField())
         teams = serializers.ListField(child=serializers.CharField())
 
-    @extend_schema(responses=Output)
+    @extend_schema(responses=MeOutput)
     def get(self, request: Request) -> Response:
         user = _acting(request)
         teams = [t.name for t in Team.objects.with_member(user)]
@@ -53,7 +53,7 @@ class MeApi(APIView):
             "roles": services.user_roles(user),
             "teams": teams,
         }
-        return Response(self.Output(data).data)
+        return Response(self.MeOutput(data).data)
 
 
 class TeamOutput(serializers.ModelSerializer[Team]):
@@ -114,18 +114,18 @@ class RoleMatrixApi(APIView):
 
     permission_classes = [IsAuthenticated, ManagesRoles]
 
-    class Row(serializers.Serializer[Any]):
+    class RoleMatrixRow(serializers.Serializer[Any]):
         permission_id = serializers.IntegerField()
         codename = serializers.CharField()
         app_label = serializers.CharField()
         name = serializers.CharField()
         granted = serializers.DictField(child=serializers.BooleanField())
 
-    class Input(serializers.Serializer[Any]):
+    class RoleMatrixInput(serializers.Serializer[Any]):
         role = serializers.ChoiceField(choices=Role.choices)
         permissions = serializers.ListField(child=serializers.IntegerField())
 
-    @extend_schema(responses=Row(many=True))
+    @extend_schema(responses=RoleMatrixRow(many=True))
     def get(self, request: Request) -> Response:
         _roles, rows = role_matrix()
         data = [
@@ -138,11 +138,11 @@ class RoleMatrixApi(APIView):
             }
             for r in rows
         ]
-        return Response(self.Row(data, many=True).data)
+        return Response(self.RoleMatrixRow(data, many=True).data)
 
-    @extend_schema(request=Input, responses=Row(many=True))
+    @extend_schema(request=RoleMatrixInput, responses=RoleMatrixRow(many=True))
     def put(self, request: Request) -> Response:
-        body = self.Input(data=request.data)
+        body = self.RoleMatrixInput(data=request.data)
         body.is_valid(raise_exception=True)
         unknown = set(body.validated_data["permissions"]) - matrix_permission_ids()
         if unknown:
@@ -179,13 +179,13 @@ class UserListApi(APIView):
 class UserRolesApi(APIView):
     permission_classes = [IsAuthenticated, ManagesRoles]
 
-    class Input(serializers.Serializer[Any]):
+    class UserRolesInput(serializers.Serializer[Any]):
         roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices))
 
-    @extend_schema(request=Input, responses=UserOutput)
+    @extend_schema(request=UserRolesInput, responses=UserOutput)
     def put(self, request: Request, pk: int) -> Response:
         user = get_object_or_404(User, pk=pk)
-        body = self.Input(data=request.data)
+        body = self.UserRolesInput(data=request.data)
         body.is_valid(raise_exception=True)
         services.user_set_roles(
             acting_user=_acting(request), user=user, roles=body.validated_data["roles"]
