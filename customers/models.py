@@ -84,6 +84,8 @@ class Customer(models.Model):
         permissions = [
             ("reassign_customer", "Can reassign a customer's owner and team"),
             ("own_customer", "Can be a customer's owner"),
+            ("export_customer", "Can export customer lists and histories"),
+            ("merge_customer", "Can merge duplicate customers"),
         ]
         constraints = [
             models.UniqueConstraint(

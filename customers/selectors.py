@@ -2,6 +2,8 @@
 doors through which views, API views and tasks reach customers on a user's behalf."""
 
 import re
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
@@ -154,3 +156,66 @@ def owner_choices_for_user(*, user: AnyUser, teams: list[Team] | None = None) ->
             Q(groups__team_as_members__in=teams) | Q(groups__team_as_managers__in=teams)
         )
     return list(owners.distinct().order_by("username"))
+
+
+def customer_export_rows_for_user(
+    *, user: AnyUser, filters: CustomerFilters, batch_size: int = 2000
+) -> Iterator[Customer]:
+    """Every customer of the filtered list, fetched in keyset batches: memory stays flat
+    however long the list."""
+    cursor = None
+    while True:
+        page = customer_page_for_user(user=user, filters=filters, cursor=cursor, size=batch_size)
+        yield from page.rows
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    first: Customer
+    second: Customer
+    reason: str
+
+
+def _name_key(name: str) -> str:
+    """Lower-case, accents stripped, spaces collapsed: "Žukauskienė  Eglė" ~ "zukauskiene egle"."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(sorted(letters.split()))
+
+
+def _email_key(email: str) -> str:
+    """The mailbox behind an address: "+tags" dropped, and dots for Gmail."""
+    local, _at, domain = email.partition("@")
+    local = local.split("+", 1)[0]
+    if domain in {"gmail.com", "googlemail.com"}:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
+
+
+def duplicate_candidates_for_user(*, user: AnyUser, limit: int = 200) -> list[DuplicatePair]:
+    """Pairs of active customers, both visible to ``user``, that look like one person:
+    the same name once accents, case and word order are ignored, or the same mailbox.
+    Compared in Python over the user's visible customers' names and emails (two queries),
+    which stays cheap for a team's book of customers."""
+    visible = customer_list_for_user(user=user).active()
+    by_name: dict[str, int] = {}
+    by_mailbox: dict[str, int] = {}
+    pairs: dict[tuple[int, int], str] = {}
+    for pk, name in visible.values_list("pk", "name").iterator(chunk_size=5000):
+        key = _name_key(name)
+        if key in by_name:
+            pairs.setdefault((min(by_name[key], pk), max(by_name[key], pk)), "same name")
+        else:
+            by_name[key] = pk
+    emails = CustomerEmail.objects.filter(is_active=True, customer__in=visible.values("pk"))
+    for pk, email in emails.values_list("customer_id", "email").iterator(chunk_size=5000):
+        key = _email_key(email)
+        other = by_mailbox.setdefault(key, pk)
+        if other != pk:
+            pairs.setdefault((min(other, pk), max(other, pk)), "same mailbox")
+    chosen = list(pairs.items())[:limit]
+    customers = Customer.objects.in_bulk({pk for pair, _r in chosen for pk in pair})
+    return [DuplicatePair(customers[a], customers[b], reason) for (a, b), reason in chosen]

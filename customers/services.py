@@ -360,3 +360,43 @@ def contact_person_remove(*, person: ContactPerson, acting_user: User) -> None:
         obj=customer,
         changes={"contact_person": {"before": name, "after": None}},
     )
+
+
+@transaction.atomic
+def customer_absorb_profile(*, survivor: Customer, duplicate: Customer, acting_user: User) -> None:
+    """The profile half of a merge: the survivor keeps its own values and gains the
+    duplicate's missing ones, emails, phones, tags, contact persons and stage history.
+    The duplicate is deleted by the caller once every related record has moved."""
+    survivor = Customer.objects.select_for_update(of=("self",)).get(pk=survivor.pk)
+    for name in (
+        "first_name",
+        "external_ref",
+        "street",
+        "city",
+        "postal_code",
+        "country",
+        "birthday",
+    ):
+        if not getattr(survivor, name) and getattr(duplicate, name):
+            if name == "external_ref":
+                Customer.objects.filter(pk=duplicate.pk).update(external_ref="")
+            setattr(survivor, name, getattr(duplicate, name))
+    emails = [*survivor.emails.values_list("email", flat=True)]
+    phones = [*survivor.phones.values_list("phone", flat=True)]
+    emails += [e for e in duplicate.emails.values_list("email", flat=True) if e not in emails]
+    phones += [p for p in duplicate.phones.values_list("phone", flat=True) if p not in phones]
+    duplicate.emails.all().delete()
+    duplicate.phones.all().delete()
+    _set_contacts(customer=survivor, emails=emails, phones=phones)
+    survivor.save()
+    survivor.tags.add(*duplicate.tags.all())
+    ContactPerson.objects.filter(customer=duplicate).update(customer=survivor)
+    StageChange.objects.filter(customer=duplicate).update(customer=survivor)
+    audit_record(
+        actor=acting_user,
+        action=AuditEntry.Action.UPDATE,
+        obj=survivor,
+        changes={
+            "merged": {"before": f"{duplicate.name} (#{duplicate.pk})", "after": survivor.name}
+        },
+    )

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crm.audit.selectors import audit_entries_for_object
 from crm.lib.keyset import InvalidCursorError
 from customers import services
+from customers.exports import customer_csv_response
 from customers.forms import AssignmentForm, ContactPersonForm, CustomerForm, StageForm
 from customers.models import Customer, Tag
 from customers.permissions import CHANGE, REASSIGN
@@ -240,3 +241,10 @@ def contact_person_remove(request: HttpRequest, pk: int, contact_id: int) -> Htt
     services.contact_person_remove(person=person, acting_user=_acting_user(request))
     messages.success(request, _("Contact person removed."))
     return redirect("customers:detail", pk=customer.pk)
+
+
+@login_required
+@permission_required("customers.export_customer", raise_exception=True)
+@require_GET
+def customer_export(request: HttpRequest) -> StreamingHttpResponse:
+    return customer_csv_response(user=request.user, filters=_filters_from(request))

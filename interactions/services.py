@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from crm.audit.models import AuditEntry
 from crm.audit.services import audit_record
 from customers.models import Customer
+from customers.services import customer_absorb_profile
 from interactions.models import (
+    ActivityDaily,
     Channel,
     Complaint,
     Interaction,
@@ -376,3 +378,33 @@ def survey_record(
         responded_at=responded_at,
         source=source,
     )
+
+
+@transaction.atomic
+def customer_merge(*, survivor: Customer, duplicate: Customer, acting_user: User) -> Customer:
+    """Merge ``duplicate`` into ``survivor`` in one transaction: every history record moves,
+    daily activity is summed, the profile gains what it lacked, then the duplicate goes.
+    The caller has change rights on both (through the customer door)."""
+    if survivor.pk == duplicate.pk:
+        raise ValidationError(_("A customer cannot be merged into itself."))
+    for model in (Interaction, Order, Refund, Complaint, SurveyResponse):
+        model.objects.filter(customer=duplicate).update(customer=survivor)
+    _merge_activity(survivor=survivor, duplicate=duplicate)
+    customer_absorb_profile(survivor=survivor, duplicate=duplicate, acting_user=acting_user)
+    duplicate.delete()
+    return Customer.objects.get(pk=survivor.pk)
+
+
+def _merge_activity(*, survivor: Customer, duplicate: Customer) -> None:
+    mine = {a.day: a for a in ActivityDaily.objects.filter(customer=survivor)}
+    for row in ActivityDaily.objects.filter(customer=duplicate):
+        if row.day in mine:
+            target = mine[row.day]
+            target.logins += row.logins
+            target.page_views += row.page_views
+            target.seconds_active += row.seconds_active
+            target.save(update_fields=["logins", "page_views", "seconds_active"])
+            row.delete()
+        else:
+            row.customer = survivor
+            row.save(update_fields=["customer"])

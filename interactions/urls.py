@@ -18,4 +18,6 @@ urlpatterns = [
     path("complaints/<int:complaint_id>/status/", views.complaint_status, name="complaint-status"),
     path("complaints/<int:complaint_id>/assign/", views.complaint_assign, name="complaint-assign"),
     path("service-levels/", views.service_levels, name="service-levels"),
+    path("duplicates/", views.duplicates, name="duplicates"),
+    path("duplicates/<int:pk>/<int:other_pk>/", views.merge, name="merge"),
 ]

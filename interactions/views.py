@@ -1,22 +1,22 @@
 """History pages: the 360° panel on the customer page, the timeline, quick logging,
 complaints and their queue, service levels and the history export."""
 
-import csv
 from collections.abc import Iterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crm.lib.csv_safety import safe_row
+from crm.lib.csv_safety import stream_csv
 from crm.lib.keyset import InvalidCursorError
 from customers.models import Customer
-from customers.selectors import customer_get_for_user
+from customers.permissions import CHANGE
+from customers.selectors import customer_get_for_user, duplicate_candidates_for_user
 from interactions import services
 from interactions.forms import (
     ComplaintAssignForm,
@@ -30,6 +30,7 @@ from interactions.models import Complaint, ServiceLevel
 from interactions.permissions import customer_get_for_history_write, user_may_work_on
 from interactions.selectors import (
     TIMELINE_KINDS,
+    TimelineItem,
     complaint_get_for_user,
     complaint_queue_for_user,
     customer_key_figures,
@@ -271,40 +272,32 @@ def service_levels(request: HttpRequest) -> HttpResponse:
     return render(request, "interactions/service_levels.html", {"forms": forms})
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @login_required
+@permission_required("customers.export_customer", raise_exception=True)
 @require_GET
 def history_export(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The whole timeline as CSV, streamed page by page (constant memory)."""
     customer = customer_get_for_user(user=request.user, customer_id=pk)
-    writer = csv.writer(_Echo())
 
-    def rows() -> Iterator[str]:
-        yield writer.writerow(["when", "kind", "summary", "details", "staff"])
+    def rows() -> Iterator[list[str]]:
         cursor = None
         while True:
             page = timeline_page(
                 customer=customer, kinds=set(TIMELINE_KINDS), cursor=cursor, size=500
             )
-            for item in page.items:
-                yield writer.writerow(safe_row(_export_row(item)))
+            yield from (_export_row(item) for item in page.items)
             if page.next_cursor is None:
                 return
             cursor = page.next_cursor
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="customer-{customer.pk}-history.csv"'
-    return response
+    return stream_csv(
+        header=["when", "kind", "summary", "details", "staff"],
+        rows=rows(),
+        filename=f"customer-{customer.pk}-history.csv",
+    )
 
 
-def _export_row(item: object) -> list[str]:
-    from interactions.selectors import TimelineItem
-
-    assert isinstance(item, TimelineItem)  # noqa: S101
+def _export_row(item: TimelineItem) -> list[str]:
     obj = item.obj
     summary, details, staff = str(obj), "", ""
     if item.kind == "interaction":
@@ -322,3 +315,38 @@ def _export_row(item: object) -> list[str]:
     elif item.kind == "refund":
         summary, details = f"refund on {obj.order}", f"{obj.amount_cents / 100:.2f} {obj.reason}"
     return [item.at.isoformat(), item.kind, summary, details, staff]
+
+
+@login_required
+@permission_required("customers.merge_customer", raise_exception=True)
+@require_GET
+def duplicates(request: HttpRequest) -> HttpResponse:
+    pairs = duplicate_candidates_for_user(user=request.user)
+    return render(request, "interactions/duplicates.html", {"pairs": pairs})
+
+
+@login_required
+@permission_required("customers.merge_customer", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def merge(request: HttpRequest, pk: int, other_pk: int) -> HttpResponse:
+    """Merge two customers; the user must be allowed to change both."""
+    first = customer_get_for_user(user=request.user, customer_id=pk, perm=CHANGE)
+    second = customer_get_for_user(user=request.user, customer_id=other_pk, perm=CHANGE)
+    if request.method == "POST":
+        keep = request.POST.get("survivor")
+        survivor, duplicate = (second, first) if keep == str(second.pk) else (first, second)
+        try:
+            services.customer_merge(
+                survivor=survivor, duplicate=duplicate, acting_user=_acting_user(request)
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Customers merged."))
+            return redirect("customers:detail", pk=survivor.pk)
+    context = {
+        "first": first,
+        "second": second,
+        "figures": [customer_key_figures(customer=c) for c in (first, second)],
+    }
+    return render(request, "interactions/merge.html", context)

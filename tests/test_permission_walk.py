@@ -20,6 +20,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "home": ("302 302 302 302 302 302", "-"),
     "customers:list": ("200 200 200 200 200 302", "-"),
     "customers:create": ("200 403 200 200 200 302", "200 403 200 200 200 302"),
+    "customers:export": ("200 403 200 200 200 302", "405 403 405 405 405 302"),
     "customers:detail": ("200 200 404 200 200 302", "405 405 405 405 405 302"),
     "customers:edit": ("200 403 404 200 200 302", "200 403 404 200 200 302"),
     "customers:reassign": ("403 403 404 200 200 302", "403 403 404 302 302 302"),
@@ -31,7 +32,10 @@ ROUTES: dict[str, tuple[str, str]] = {
     "interactions:timeline": ("200 200 404 200 200 302", "-"),
     "interactions:log": ("405 405 405 405 405 302", "302 302 404 302 302 302"),
     "interactions:complaint-open": ("405 405 405 405 405 302", "302 302 404 302 302 302"),
-    "interactions:export": ("200 200 404 200 200 302", "-"),
+    "interactions:export": ("200 403 404 200 200 302", "-"),
+    "interactions:duplicates": ("403 403 403 200 200 302", "403 403 403 405 405 302"),
+    "interactions:merge": ("403 403 403 200 200 302", "403 403 403 200 200 302"),
+    "api:customer-export": ("200 403 200 200 200 403", "405 405 405 405 405 403"),
     "interactions:complaint-queue": ("200 200 200 200 200 302", "405 405 405 405 405 302"),
     "interactions:complaint": ("200 200 404 200 200 302", "405 405 405 405 405 302"),
     "interactions:complaint-respond": ("405 405 405 405 405 302", "200 200 404 200 200 302"),
@@ -113,6 +117,7 @@ def _url(name: str, world: World) -> str:
         "accounts:user-roles": {"pk": world.bob.pk},
         "api:user-roles": {"pk": world.bob.pk},
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
+        "interactions:merge": {"pk": world.customer.pk, "other_pk": world.customer.pk},
     }
     if name in pattern_kwargs:
         kwargs = pattern_kwargs[name]

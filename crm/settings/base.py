@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "crm.audit",
     "customers",
     "interactions",
+    "interactions.ingest",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,7 @@ from customers.api import views
 
 urlpatterns = [
     path("customers/", views.CustomerListApi.as_view(), name="customer-list"),
+    path("customers/export/", views.CustomerExportApi.as_view(), name="customer-export"),
     path("customers/<int:pk>/", views.CustomerDetailApi.as_view(), name="customer-detail"),
     path(
         "customers/<int:pk>/reassign/",

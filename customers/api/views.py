@@ -5,7 +5,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -17,6 +19,7 @@ from crm.accounts.models import Team
 from crm.audit.selectors import audit_entries_for_object
 from crm.lib.keyset import InvalidCursorError
 from customers import services
+from customers.exports import customer_csv_response
 from customers.models import ContactPerson, Customer, StageChange
 from customers.permissions import CHANGE, REASSIGN
 from customers.selectors import (
@@ -333,3 +336,27 @@ class CustomerHistoryApi(APIView):
                 "audit": AuditOutput(audit_entries_for_object(obj=customer), many=True).data,
             }
         )
+
+
+class CustomerExportApi(APIView):
+    """The filtered list as CSV (the same filters as the list), streamed."""
+
+    @extend_schema(
+        parameters=[CustomerFilterInput],
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        if not request.user.has_perm("customers.export_customer"):
+            self.permission_denied(request, message="You may not export customers.")
+        params = CustomerFilterInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        p = params.validated_data
+        filters = CustomerFilters(
+            search=p["q"],
+            owner_id=p["owner"],
+            team_id=p["team"],
+            stage=p["stage"],
+            tag_id=p["tag"],
+            sort=p["sort"],
+        )
+        return customer_csv_response(user=request.user, filters=filters)

@@ -256,15 +256,14 @@ def test_export_streams_csv_with_formula_cells_neutralised(world: World) -> None
         acting_user=world.alice,
         channel="note",
         direction="in",
-        subject="=HYPERLINK(1)",
+        subject="spreadsheet trap",
+        body="=HYPERLINK(1)",
     )
     client = Client()
-    client.force_login(world.bob)
-    body = b"".join(
-        client.get(f"/history/customers/{world.customer.pk}/history.csv").streaming_content
-    ).decode()
-    assert "'Note" not in body
-    assert "'=HYPERLINK" in body or "Note (Inbound): =HYPERLINK" in body
+    client.force_login(world.alice)
+    body = _streamed(client.get(f"/history/customers/{world.customer.pk}/history.csv")).decode()
+    assert ",'=HYPERLINK(1)," in body
+    assert "Note (Inbound): spreadsheet trap" in body
 
 
 def test_api_order_with_lines_and_complaint_flow(world: World) -> None:
@@ -293,3 +292,10 @@ def test_api_order_with_lines_and_complaint_flow(world: World) -> None:
         format="json",
     )
     assert refused.status_code == 400
+
+
+def _streamed(response: object) -> bytes:
+    from django.http import StreamingHttpResponse
+
+    assert isinstance(response, StreamingHttpResponse)
+    return b"".join(response.streaming_content)  # type: ignore[arg-type]

@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import connections
 from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from conftest import World
-from tests.factories import UserFactory, make_customer
+from customers.models import Customer
+from tests.factories import make_customer, make_user
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from a
 # thread with a running loop unless told that this is deliberate.
@@ -46,7 +48,14 @@ def browser() -> Iterator[Browser]:
         if os.environ.get("CRM_E2E") == "1":
             pytest.fail(f"CRM_E2E=1 but {reason}", pytrace=False)
         pytest.skip(reason)
+    # Playwright's sync API leaves its event loop marked as running in this thread, and
+    # Django then keeps connections per async context rather than per thread: tests would
+    # get new connection objects without what pytest-django attached to the old ones (the
+    # serialized_rollback snapshot, for one). Keep using the old ones.
+    thread_connections = {alias: connections[alias] for alias in connections}
     with sync_playwright() as playwright:
+        for alias, wrapper in thread_connections.items():
+            connections[alias] = wrapper
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
@@ -102,13 +111,13 @@ def screenshot(page: Page):
 @pytest.fixture
 def dana(world: World) -> User:
     """A second Sales owner in alice's team North: somebody to reassign to."""
-    user = UserFactory(username="dana", role="Sales")
+    user = make_user("dana", "Sales")
     world.north.members_group.user_set.add(user)
     return user
 
 
 @pytest.fixture
-def other_customers(world: World) -> list:
+def other_customers(world: World) -> list[Customer]:
     """Neighbours of alice's customer in the list, so that a search has rows to hide."""
     return [
         make_customer(owner=world.alice, team=world.north, name=name)

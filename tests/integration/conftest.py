@@ -92,10 +92,11 @@ def redis_turn(integration_services: None) -> Iterator[None]:
 def _drop_broker_connections() -> None:
     # The app pools its broker connections, built from broker_url when first used.
     # (Private attributes: Celery offers no public way to rebuild the pools.)
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    pool = celery_app._pool  # type: ignore[attr-defined]
+    if pool is not None:
+        pool.force_close_all()
+    celery_app._pool = None  # type: ignore[attr-defined]
+    celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="module")
