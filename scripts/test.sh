@@ -40,6 +40,13 @@ DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(45))
   DJANGO_ALLOWED_HOSTS=crm.example.com \
   python manage.py check --deploy --fail-level WARNING --settings=crm.settings.production
 
+step "collectstatic (production storage: every referenced file must exist)"
+static_tmp="$(mktemp -d)"
+DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(45))')" \
+  DJANGO_ALLOWED_HOSTS=crm.example.com STATIC_ROOT="$static_tmp" \
+  python manage.py collectstatic --noinput --verbosity 0 --settings=crm.settings.production
+rm -rf "$static_tmp"
+
 step "pytest"
 # Not exec: ci_services.sh drops its database on exit. pytest's exit code, including 5
 # ("no tests collected"), ends the script through set -e.
