@@ -38,6 +38,9 @@ from interactions.selectors import (
 )
 
 TIMELINE_PAGE_SIZE = 25
+# Both quick forms sit on one page and share field names: keep their element ids apart.
+LOG_IDS = "log-%s"
+COMPLAINT_IDS = "complaint-%s"
 
 
 def _acting_user(request: HttpRequest) -> User:
@@ -75,8 +78,8 @@ def _panel(
         "kinds": TIMELINE_KINDS,
         "selected_kinds": set(TIMELINE_KINDS),
         "may_work": user_may_work_on(user=request.user, customer=customer),
-        "log_form": log_form or QuickLogForm(),
-        "complaint_form": complaint_form or ComplaintOpenForm(),
+        "log_form": log_form or QuickLogForm(auto_id=LOG_IDS),
+        "complaint_form": complaint_form or ComplaintOpenForm(auto_id=COMPLAINT_IDS),
     }
     return render(request, "interactions/_panel.html", context)
 
@@ -122,7 +125,7 @@ def _respond(
 @require_POST
 def interaction_log(request: HttpRequest, pk: int) -> HttpResponse:
     customer = customer_get_for_history_write(user=request.user, customer_id=pk)
-    form = QuickLogForm(request.POST)
+    form = QuickLogForm(request.POST, auto_id=LOG_IDS)
     if form.is_valid():
         minutes = form.cleaned_data["duration_minutes"]
         try:
@@ -148,7 +151,7 @@ def interaction_log(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def complaint_open(request: HttpRequest, pk: int) -> HttpResponse:
     customer = customer_get_for_history_write(user=request.user, customer_id=pk)
-    form = ComplaintOpenForm(request.POST)
+    form = ComplaintOpenForm(request.POST, auto_id=COMPLAINT_IDS)
     if form.is_valid():
         services.complaint_open(
             customer=customer, acting_user=_acting_user(request), **form.cleaned_data
