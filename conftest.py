@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, User
 from crm.accounts.models import Team
 from crm.accounts.roles import roles_seed
 from customers.models import ContactPerson, Customer
+from customers.permissions import customer_permission_id
 from interactions.models import Complaint, Order
 from interactions.services import complaint_open, order_record
 from tests.factories import make_customer, make_team, make_user
@@ -40,6 +41,7 @@ PERSONAS = ["alice", "bob", "charlie", "manager", "admin", "anonymous"]
 def world(db: None) -> World:
     if not Group.objects.filter(name="Admin").exists():
         roles_seed()  # a transactional test before this one flushed the seeded roles
+    customer_permission_id.cache_clear()  # a flush recreates permissions with new ids
     admin = make_user("admin", "Admin", is_superuser=False)
     alice = make_user("alice", "Sales")
     bob = make_user("bob", "Support")

@@ -1,12 +1,25 @@
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, Permission, User
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q, QuerySet
 
 from crm.accounts.models import Role, Team
 
-# Apps whose permissions the role matrix shows; later apps add themselves here.
-MATRIX_APPS = ("customers", "interactions", "accounts", "audit")
+# The role matrix shows capabilities: every custom permission of the CRM's apps, plus the
+# model permissions that mean something to a role. Not the rest (editing the audit log,
+# guardian's internal tables), which no role should be handed by a stray tick.
+MATRIX_APPS = ("customers", "interactions", "imports", "ingest", "accounts", "audit")
+MATRIX_MODEL_PERMISSIONS = ("add_customer", "view_customer", "change_customer", "view_auditentry")
+_DEFAULT_ACTIONS = ("add_", "change_", "delete_", "view_")
+
+
+def _matrix_permissions() -> "QuerySet[Permission]":
+    custom = ~Q(codename__startswith=_DEFAULT_ACTIONS[0])
+    for prefix in _DEFAULT_ACTIONS[1:]:
+        custom &= ~Q(codename__startswith=prefix)
+    return Permission.objects.filter(content_type__app_label__in=MATRIX_APPS).filter(
+        custom | Q(codename__in=MATRIX_MODEL_PERMISSIONS)
+    )
 
 
 @dataclass(frozen=True)
@@ -20,9 +33,7 @@ def role_matrix() -> tuple[list[str], list[MatrixRow]]:
     roles = [str(r) for r in Role.values]
     groups = Group.objects.filter(name__in=roles).prefetch_related("permissions")
     granted = {g.name: {p.pk for p in g.permissions.all()} for g in groups}
-    permissions = Permission.objects.filter(content_type__app_label__in=MATRIX_APPS).select_related(
-        "content_type"
-    )
+    permissions = _matrix_permissions().select_related("content_type")
     rows = [
         MatrixRow(permission=p, granted={r: p.pk in granted.get(r, set()) for r in roles})
         for p in permissions.order_by("content_type__app_label", "codename")
@@ -31,11 +42,7 @@ def role_matrix() -> tuple[list[str], list[MatrixRow]]:
 
 
 def matrix_permission_ids() -> set[int]:
-    return set(
-        Permission.objects.filter(content_type__app_label__in=MATRIX_APPS).values_list(
-            "pk", flat=True
-        )
-    )
+    return set(_matrix_permissions().values_list("pk", flat=True))
 
 
 def team_list() -> list[Team]:

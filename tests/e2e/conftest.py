@@ -17,11 +17,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from conftest import World
 from customers.models import Customer
+from customers.permissions import customer_permission_id
 from tests.factories import make_customer, make_user
-
-# Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from a
-# thread with a running loop unless told that this is deliberate.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -53,7 +50,10 @@ def browser() -> Iterator[Browser]:
     # get new connection objects without what pytest-django attached to the old ones (the
     # serialized_rollback snapshot, for one). Keep using the old ones.
     thread_connections = {alias: connections[alias] for alias in connections}
-    with sync_playwright() as playwright:
+    # For the same reason Django refuses ORM calls from this thread unless told that this is
+    # deliberate. It is safe: the loop is Playwright's, and no ORM call runs on it.
+    with pytest.MonkeyPatch.context() as env, sync_playwright() as playwright:
+        env.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         for alias, wrapper in thread_connections.items():
             connections[alias] = wrapper
         chromium = playwright.chromium.launch(
@@ -61,6 +61,13 @@ def browser() -> Iterator[Browser]:
         )
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_permission_ids() -> None:
+    """A transactional test's flush makes post_migrate create the permissions again, with
+    new ids; forget the ids this process cached before the previous test's flush."""
+    customer_permission_id.cache_clear()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from conftest import World
 from customers.models import Customer
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "pw-12345-secret"  # tests.factories.UserFactory's
 # Labels of required fields end in " *"; "Name" alone would also match "First name".

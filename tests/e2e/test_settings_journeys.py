@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from conftest import World
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _codenames(role: str) -> set[str]:
@@ -29,8 +29,7 @@ def test_switching_to_lithuanian_translates_the_interface(
     screenshot("customer-list-lt")
     with translation.override("lt"):
         lithuanian = translation.gettext("Customers")
-    if lithuanian == "Customers":
-        pytest.xfail("locale/lt/LC_MESSAGES/django.mo has no translation of “Customers” yet")
+    assert lithuanian != "Customers", "locale/lt/LC_MESSAGES/django.mo does not translate it"
     expect(nav_customers).to_have_text(lithuanian)
 
     with page.expect_navigation():
@@ -49,7 +48,7 @@ def test_admin_unticks_a_role_permission_in_the_matrix(
     expect(sales_may_add).to_be_checked()
 
     sales_may_add.uncheck()
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save").first.click()
 
     expect(page.get_by_role("status")).to_have_text("Role permissions saved.")
     expect(sales_may_add).not_to_be_checked()

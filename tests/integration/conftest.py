@@ -12,37 +12,30 @@ worker, admits one at a time."""
 
 import fcntl
 import os
-import signal
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 import redis
-from django.conf import settings
 from django.db import connection
 
 from crm.celery import app as celery_app
+from customers.permissions import customer_permission_id
+from tests.integration.worker import REDIS_URL, CeleryWorker, database_url_for
 
-REDIS_URL = os.environ.get("CRM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-WORKER_READY_TIMEOUT_S = 30
-STOP_TIMEOUT_S = 10
 # Another pytest process holds the lock for at most its integration module (well under a
 # minute); waiting longer means it hangs.
 LOCK_TIMEOUT_S = 120
 
 
-def wait_until(predicate: Callable[[], bool], *, what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not within {timeout} s")
-        time.sleep(0.1)
+@pytest.fixture(autouse=True)
+def _fresh_permission_ids() -> None:
+    """A transactional test's flush makes post_migrate create the permissions again, with
+    new ids; forget the ids this process cached before the previous test's flush."""
+    customer_permission_id.cache_clear()
 
 
 def _missing_services() -> list[str]:
@@ -89,12 +82,11 @@ def redis_turn(integration_services: None) -> Iterator[None]:
         # Closing the file releases the lock.
 
 
-def _drop_broker_connections() -> None:
-    # The app pools its broker connections, built from broker_url when first used.
-    # (Private attributes: Celery offers no public way to rebuild the pools.)
-    pool = celery_app._pool  # type: ignore[attr-defined]
-    if pool is not None:
-        pool.force_close_all()
+def _forget_broker_pools() -> None:
+    # The app keeps the broker pools it took, on first use, from kombu's process-wide pools
+    # for its broker_url; forget them so that the next use takes those of the new URL. Not
+    # closed: kombu hands the same pools out again for the same URL. (Private attributes:
+    # Celery has no public way to do this.)
     celery_app._pool = None  # type: ignore[attr-defined]
     celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
@@ -108,82 +100,10 @@ def celery_sends_to_redis(redis_turn: None) -> Iterator[None]:
     celery_app.conf.update(
         task_always_eager=False, broker_url=REDIS_URL, broker_transport_options={}
     )
-    _drop_broker_connections()
+    _forget_broker_pools()
     yield
     celery_app.conf.update(saved)
-    _drop_broker_connections()
-
-
-def _database_url(db: dict[str, Any]) -> str:
-    user = quote(db["USER"] or "", safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    credentials = f"{user}{password}@" if user else ""
-    host = db["HOST"] or "127.0.0.1"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{credentials}{host}{port}/{quote(db['NAME'], safe='')}"
-
-
-class CeleryWorker:
-    """``celery -A crm worker`` as a subprocess; start, kill and restart it, read its log."""
-
-    def __init__(self, *, database_url: str, log_dir: Path) -> None:
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "crm.settings.test",
-            "CELERY_BROKER_URL": REDIS_URL,
-            "CELERY_TASK_ALWAYS_EAGER": "false",
-            "DATABASE_URL": database_url,
-            "PYTHONUNBUFFERED": "1",
-        }
-        self.log_dir = log_dir
-        self.logs: list[Path] = []
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        assert self.process is None, "a worker is already running"
-        log = self.log_dir / f"worker-{len(self.logs) + 1}.log"
-        self.logs.append(log)
-        node = f"itest-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{len(self.logs)}@%h"
-        command = [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool=solo"]
-        command += ["--concurrency=1", "-Q", "default,scoring", "--without-mingle"]
-        command += ["--without-gossip", "-l", "INFO", "-n", node]
-        with log.open("wb") as out:
-            self.process = subprocess.Popen(
-                command, cwd=settings.BASE_DIR, env=self.env, stdout=out, stderr=subprocess.STDOUT
-            )
-        wait_until(
-            self._ready, what=f"Celery worker ready\n{self.log()}", timeout=WORKER_READY_TIMEOUT_S
-        )
-
-    def _ready(self) -> bool:
-        assert self.process is not None
-        if self.process.poll() is not None:
-            pytest.fail(f"Celery worker exited with {self.process.returncode}\n{self.log()}")
-        return " ready." in self.logs[-1].read_text(errors="replace")
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no chance to hand anything back."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(STOP_TIMEOUT_S)
-        self.process = None
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(STOP_TIMEOUT_S)
-        self.process = None
-
-    def log(self) -> str:
-        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')}" for p in self.logs)
-
-    def current_log(self) -> str:
-        return self.logs[-1].read_text(errors="replace")
+    _forget_broker_pools()
 
 
 @pytest.fixture(scope="module")
@@ -194,7 +114,7 @@ def celery_worker(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[CeleryWorker]:
     with django_db_blocker.unblock():
-        database_url = _database_url(connection.settings_dict)  # the test database by now
+        database_url = database_url_for(connection.settings_dict)  # the test database by now
     worker = CeleryWorker(database_url=database_url, log_dir=tmp_path_factory.mktemp("celery"))
     try:
         worker.start()

@@ -9,12 +9,9 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from crm.accounts.tasks import session_cleanup_task
-from tests.integration.conftest import REDIS_URL, CeleryWorker, wait_until
+from tests.integration.worker import REDIS_URL, CeleryWorker, wait_until
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 def _session(key: str, *, expires_in: timedelta) -> Session:
