@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "crm.audit",
     "customers",
     "interactions",
+    "interactions.imports",
     "interactions.ingest",
 ]
 
@@ -98,9 +99,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "customers:list"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions end after a working day of inactivity, and when the browser closes.
+# Sessions end a working day after sign-in, and when the browser closes. (Not sliding:
+# renewing the session on every request would cost a database write per page.)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE_SECONDS", default=8 * 60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Guardian: anonymous users get no object permissions at all.
@@ -116,6 +118,7 @@ LANGUAGES = [
     ("el", _("Greek")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["crm.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Vilnius")
 USE_I18N = True
 USE_TZ = True
@@ -126,6 +129,8 @@ PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="LT")
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "staticfiles"))
+# Uploaded files (imports); never served by the app.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
