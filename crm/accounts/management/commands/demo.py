@@ -38,6 +38,8 @@ class Command(BaseCommand):
         self._prepare_folders()
         call_command("migrate", interactive=False, verbosity=1)
         call_command("demo_data", "--customers", str(DEMO_CUSTOMERS), "--seed", str(DEMO_SEED))
+        # By name: the history generator lives in a higher app (interactions) than this one.
+        call_command("demo_history", "--seed", str(DEMO_SEED))
         for signum in STOP_SIGNALS:
             signal.signal(signum, self._request_stop)
         children: dict[str, subprocess.Popen[str]] = {}
