@@ -142,10 +142,11 @@ def _contact(person: _Customer, day: date) -> Interaction:
 
 
 def _complaints(person: _Customer, rows: _Rows) -> None:
-    count = {
+    counts: dict[str, int] = {
         Customer.Stage.AT_RISK: 1,
         Customer.Stage.OFFBOARDING: int(person.rng.integers(2, 5)),
-    }.get(person.stage, 1 if person.rng.random() < 0.08 else 0)
+    }
+    count = counts.get(person.stage, 1 if person.rng.random() < 0.08 else 0)
     for _ in range(count):
         opened = person.at(person.today - timedelta(days=int(person.rng.integers(2, 120))))
         subject, category = COMPLAINTS[int(person.rng.integers(0, len(COMPLAINTS)))]
@@ -196,11 +197,12 @@ def _complaints(person: _Customer, rows: _Rows) -> None:
 def _survey(person: _Customer, rows: _Rows) -> None:
     if person.stage == Customer.Stage.LEAD or person.rng.random() < 0.4:
         return
-    low, high = {
+    ranges: dict[str, tuple[int, int]] = {
         Customer.Stage.AT_RISK: (5, 8),
         Customer.Stage.OFFBOARDING: (0, 5),
         Customer.Stage.SILENT: (6, 9),
-    }.get(person.stage, (7, 11))
+    }
+    low, high = ranges.get(person.stage, (7, 11))
     rows.surveys.append(
         SurveyResponse(
             customer_id=person.pk,
