@@ -32,6 +32,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=10),
         "options": {"expires": 60 * 60},
     },
+    # Every night at 03:30: forget webhook rejections (30 days), processed deliveries and
+    # activity idempotency keys (90 days).
+    "ingest-prune": {
+        "task": "interactions.ingest.tasks.ingest_records_prune_task",
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"expires": 60 * 60},
+    },
 }
 
 app.autodiscover_tasks()

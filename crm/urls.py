@@ -5,9 +5,13 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from interactions.ingest.views import webhook_receive
+
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("customers.api.urls")),
     path("", include("interactions.api.urls")),
+    path("", include("interactions.imports.api")),
+    path("", include("interactions.ingest.api")),
     path("", include("crm.accounts.api.urls")),
     path("auth/token/", obtain_auth_token, name="token"),
 ]
@@ -16,6 +20,9 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False), name="home"),
     path("customers/", include("customers.urls")),
     path("history/", include("interactions.urls")),
+    path("imports/", include("interactions.imports.urls")),
+    path("integrations/", include("interactions.ingest.urls")),
+    path("webhooks/<slug:slug>/", webhook_receive, name="webhook"),
     path("admin/", include("crm.accounts.urls")),
     path(
         "accounts/login/",

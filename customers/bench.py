@@ -2,7 +2,8 @@
 answers at scale, each next to its floor measured in the same run.
 
 1. Generation: ``demo_customers_create`` for N customers, against the floor of a bare COPY
-   of the same customer rows (and of all their rows) into unindexed UNLOGGED tables.
+   of the same customer rows (and of all their rows) into unindexed UNLOGGED tables. Then
+   VACUUM (ANALYZE), as a database in steady state would be.
 2. The list: for a Sales and a Manager user, p50/p95 of ``customer_page_for_user`` for
    five query shapes, its SQL query count, against the floor of the same page fetched by
    one plain SQL query without permission scoping. EXPLAIN (ANALYZE, BUFFERS) of every
@@ -46,6 +47,7 @@ class BenchOptions:
     customers: int
     seed: int
     repeat: int
+    events: int = 200_000  # bench ingest (interactions.ingest.bench)
 
 
 @dataclass(frozen=True)
@@ -92,9 +94,8 @@ def percentile(values: Sequence[float], q: float) -> float:
 def run(options: BenchOptions, write: Write) -> None:
     """The whole benchmark, on an empty PostgreSQL database the caller made for it."""
     write(f"PostgreSQL {_server_version()}, {options.customers:,} customers, seed {options.seed}")
-    _generation(options, write)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    result = _generation(options, write)
+    _vacuum_analyze()
     measures = [
         _measure(persona, shape, options.repeat)
         for persona in PERSONAS
@@ -102,8 +103,8 @@ def run(options: BenchOptions, write: Write) -> None:
     ]
     write("")
     _print_table(measures, write)
-    path = _explain_file(measures)
-    write(f"\nEXPLAIN (ANALYZE, BUFFERS) of every shape, slowest first: {path}")
+    path = _explain_file(measures, result)
+    write(f"\nPlans of every shape (slowest first) and load phases per index: {path}")
     slow = [m for m in measures if m.p95 > P95_BUDGET_MS]
     if slow:
         names = ", ".join(f"{m.persona}/{m.shape}" for m in slow)
@@ -113,16 +114,19 @@ def run(options: BenchOptions, write: Write) -> None:
 # --- generation -----------------------------------------------------------------------------
 
 
-def _generation(options: BenchOptions, write: Write) -> None:
+def _generation(options: BenchOptions, write: Write) -> demo.DemoResult:
     staff = demo.demo_staff_ensure()
+    # The floor first: once the real tables are loaded, autovacuum starts working on them.
+    floor_customers, floor_all = _copy_floor(options, staff)
     result = demo.demo_customers_create(count=options.customers, seed=options.seed, staff=staff)
     if result.skipped:
         raise RuntimeError("The bench database already holds demo customers.")
-    floor_customers, floor_all = _copy_floor(options, staff)
     rows = sum(result.rows.values())
+    indexes, foreign_keys = _schema_counts()
     write(
         f"\nGeneration: {result.seconds:.1f} s, {result.rate:,.0f} customers/s "
-        f"({rows:,} rows in {len(result.rows)} tables, ~20 indexes and 15 FKs)"
+        f"({rows:,} rows in {len(result.rows)} tables with {indexes} indexes "
+        f"and {foreign_keys} foreign keys)"
     )
     for phase, seconds in _grouped_phases(result).items():
         write(f"  {phase:<44} {seconds:7.2f} s")
@@ -135,6 +139,7 @@ def _generation(options: BenchOptions, write: Write) -> None:
         f"Floor, bare COPY of all {rows:,} rows: {floor_all:.1f} s; "
         f"generation takes {result.seconds / floor_all:.1f}x"
     )
+    return result
 
 
 def _grouped_phases(result: demo.DemoResult) -> dict[str, float]:
@@ -176,6 +181,29 @@ def _copy_floor(options: BenchOptions, staff: demo.DemoStaff) -> tuple[float, fl
         for floor in floors.values():
             cursor.execute(f"DROP TABLE {floor}")
     return seconds[Customer._meta.db_table], sum(seconds.values())
+
+
+def _schema_counts() -> tuple[int, int]:
+    """(indexes, foreign keys) on the tables a load writes."""
+    tables = [m._meta.db_table for m in demo.LOADED_MODELS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM pg_index WHERE indrelid = ANY(%s::regclass[])), "
+            "(SELECT count(*) FROM pg_constraint "
+            "WHERE conrelid = ANY(%s::regclass[]) AND contype = 'f')",
+            [tables, tables],
+        )
+        indexes, foreign_keys = cursor.fetchone()
+    return int(indexes), int(foreign_keys)
+
+
+def _vacuum_analyze() -> None:
+    """Statistics and visibility maps as a database in steady state has them, and nothing
+    left for autovacuum to do while pages are timed."""
+    with connection.cursor() as cursor:
+        for model in demo.LOADED_MODELS:
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
+        cursor.execute("ANALYZE")
 
 
 # --- list pages -----------------------------------------------------------------------------
@@ -270,27 +298,27 @@ def _statement_timeout(milliseconds: int) -> Iterator[None]:
 
 
 def _measure(persona: str, shape: Shape, repeat: int) -> Measure:
+    """Time one shape for one persona. A page that hits STATEMENT_TIMEOUT_MS in any run
+    ends the shape's measurement: it is reported as a timeout, not as a figure."""
     user_id = User.objects.get(username=persona).pk
-    with _statement_timeout(STATEMENT_TIMEOUT_MS):
-        user = User.objects.get(pk=user_id)
-        with CaptureQueriesContext(connection) as captured:
-            try:
-                _page(user, shape)
-            except OperationalError as exc:
-                if not isinstance(exc.__cause__, QueryCanceled):
-                    raise
-                timed_out = True
-            else:
-                timed_out = False
-        sql = [q["sql"] for q in captured.captured_queries]
-        if timed_out:
-            return Measure(persona, shape.name, 0, [], len(sql), sql, [_floor_once(shape)], True)
-        with override_settings(DEBUG=False):  # no query log on the timed runs
-            for _ in range(WARM_UP_RUNS):
-                _page_once(user_id, shape)
-                _floor_once(shape)
-            runs = [_page_once(user_id, shape) for _ in range(repeat)]
-            floor = [_floor_once(shape) for _ in range(repeat)]
+    user = User.objects.get(pk=user_id)
+    try:
+        with _statement_timeout(STATEMENT_TIMEOUT_MS):
+            with CaptureQueriesContext(connection) as captured:
+                try:
+                    _page(user, shape)
+                finally:
+                    sql = [q["sql"] for q in captured.captured_queries]
+            with override_settings(DEBUG=False):  # no query log on the timed runs
+                for _ in range(WARM_UP_RUNS):
+                    _page_once(user_id, shape)
+                    _floor_once(shape)
+                runs = [_page_once(user_id, shape) for _ in range(repeat)]
+                floor = [_floor_once(shape) for _ in range(repeat)]
+    except OperationalError as exc:
+        if not isinstance(exc.__cause__, QueryCanceled):
+            raise
+        return Measure(persona, shape.name, 0, [], len(sql), sql, [_floor_once(shape)], True)
     times = [ms for ms, _rows in runs]
     return Measure(persona, shape.name, runs[0][1], times, len(sql), sql, floor, False)
 
@@ -321,7 +349,7 @@ def _print_table(measures: list[Measure], write: Write) -> None:
     )
 
 
-def _explain_file(measures: list[Measure]) -> Path:
+def _explain_file(measures: list[Measure], result: demo.DemoResult) -> Path:
     out_dir = Path(settings.BASE_DIR) / "var" / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"customers-{datetime.now(tz=UTC):%Y%m%d-%H%M%S}.txt"
@@ -329,11 +357,14 @@ def _explain_file(measures: list[Measure]) -> Path:
     for m in sorted(measures, key=lambda m: m.p95, reverse=True):
         main = _main_query(m.sql)
         listing = "\n".join(f"  {i}. {q[:160]}" for i, q in enumerate(m.sql, 1))
+        timing = "timed out" if m.timed_out else f"p50 {m.p50:.1f} ms, p95 {m.p95:.1f} ms"
         sections.append(
-            f"=== {m.persona} / {m.shape}: p50 {m.p50:.1f} ms, p95 {m.p95:.1f} ms, "
-            f"{m.queries} queries ===\n{listing}\n\nMain query:\n{main}\n\n"
+            f"=== {m.persona} / {m.shape}: {timing}, {m.queries} queries ===\n"
+            f"{listing}\n\nMain query:\n{main}\n\n"
             f"{_explain(main, analyze=not m.timed_out)}\n"
         )
+    phases = "\n".join(f"  {k:<70} {v:8.2f} s" for k, v in result.phase_seconds.items())
+    sections.append(f"=== Load phases, seconds ===\n{phases}\n")
     path.write_text("\n".join(sections))
     return path
 
@@ -359,4 +390,6 @@ def _server_version() -> str:
 
 
 def options_from(raw: dict[str, Any]) -> BenchOptions:
-    return BenchOptions(customers=raw["customers"], seed=raw["seed"], repeat=raw["repeat"])
+    return BenchOptions(
+        customers=raw["customers"], seed=raw["seed"], repeat=raw["repeat"], events=raw["events"]
+    )

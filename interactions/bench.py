@@ -12,6 +12,7 @@ timeline answer for a customer with 10,000 events, each next to its floor.
 import statistics
 import time
 from collections.abc import Callable
+from typing import Any
 from datetime import timedelta
 
 from django.contrib.auth.models import User
@@ -127,7 +128,7 @@ def _get(client: Client, url: str) -> Callable[[], object]:
     return fetch
 
 
-def _floor(sql: str, params: list[object]) -> Callable[[], object]:
+def _floor(sql: str, params: list[Any]) -> Callable[[], object]:
     def fetch() -> object:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -146,7 +147,7 @@ def _measure_pages(manager: User, heavy: Customer, repeat: int, write: Write) ->
         "SELECT * FROM interactions_interaction WHERE customer_id = %s "
         "ORDER BY occurred_at DESC, id DESC LIMIT 26"
     )
-    cases = [
+    cases: list[tuple[str, str, str, list[Any]]] = [
         ("customer page", f"/customers/{heavy.pk}/", newest, [heavy.pk]),
         ("history panel (htmx)", f"/history/customers/{heavy.pk}/history/", newest, [heavy.pk]),
         ("timeline, first page", f"/history/customers/{heavy.pk}/timeline/", newest, [heavy.pk]),

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import PERSONAS, World
+from interactions.imports.tests.factories import import_job_for_walk
 
 # A method the route does not offer answers 405 before any lookup, revealing nothing.
 # Per route: the expected status of GET and POST for each persona, written as
@@ -42,6 +43,27 @@ ROUTES: dict[str, tuple[str, str]] = {
     "interactions:complaint-status": ("405 405 405 405 405 302", "200 200 404 200 200 302"),
     "interactions:complaint-assign": ("405 405 405 405 405 302", "302 302 404 302 302 302"),
     "interactions:service-levels": ("403 403 403 403 200 302", "403 403 403 403 200 302"),
+    # Imports: Manager and Admin (imports.run_import). The job is the manager's: admin sees
+    # it but only its creator acts on it.
+    "imports:list": ("403 403 403 200 200 302", "403 403 403 405 405 302"),
+    "imports:upload": ("403 403 403 200 200 302", "403 403 403 200 200 302"),
+    "imports:job": ("403 403 403 200 200 302", "403 403 403 405 405 302"),
+    "imports:mapping": ("403 403 403 200 403 302", "403 403 403 200 403 302"),
+    "imports:progress": ("403 403 403 200 200 302", "403 403 403 405 405 302"),
+    "imports:commit": ("403 403 403 405 405 302", "403 403 403 302 403 302"),
+    "api:import-list": ("403 403 403 200 200 403", "403 403 403 400 400 403"),
+    "api:import-detail": ("403 403 403 200 200 403", "405 405 405 405 405 403"),
+    "api:import-commit": ("405 405 405 405 405 403", "403 403 403 400 403 403"),
+    # Integrations: Admin only (ingest.manage_integrations). The world has no webhook source,
+    # so admin's POSTs to a source or delivery find none (404).
+    "ingest:integrations": ("403 403 403 403 200 302", "403 403 403 403 405 302"),
+    "ingest:source-create": ("403 403 403 403 405 302", "403 403 403 403 200 302"),
+    "ingest:source-rotate": ("403 403 403 403 405 302", "403 403 403 403 404 302"),
+    "ingest:source-set-active": ("403 403 403 403 405 302", "403 403 403 403 404 302"),
+    "ingest:delivery-retry": ("403 403 403 403 405 302", "403 403 403 403 404 302"),
+    "api:events": ("405 405 405 405 405 403", "403 403 403 403 400 403"),
+    # Webhooks answer machines, whoever is logged in: an unsigned POST is a bad request.
+    "webhook": ("405 405 405 405 405 405", "400 400 400 400 400 400"),
     "api:customer-interactions": ("200 200 404 200 200 403", "400 400 404 400 400 403"),
     "api:customer-timeline": ("200 200 404 200 200 403", "405 405 405 405 405 403"),
     "api:customer-summary": ("200 200 404 200 200 403", "-"),
@@ -117,10 +139,13 @@ def _url(name: str, world: World) -> str:
         "accounts:user-roles": {"pk": world.bob.pk},
         "api:user-roles": {"pk": world.bob.pk},
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
+        "webhook": {"slug": "shop"},
         "interactions:merge": {"pk": world.customer.pk, "other_pk": world.customer.pk},
     }
     if name in pattern_kwargs:
         kwargs = pattern_kwargs[name]
+    elif "job_id" in _params(name):
+        kwargs = {"job_id": import_job_for_walk(world.manager).pk}
     elif "complaint_id" in _params(name):
         kwargs = {"complaint_id": world.complaint.pk}
     elif "order_id" in _params(name):

@@ -8,8 +8,10 @@ customer it concerns by ``Customer.external_ref`` (``customer_ref``).
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.utils.translation import gettext as _
+
 from crm.lib.errors import ApplicationError
-from interactions.models import Channel, Complaint, Interaction, Order
+from interactions.models import Channel, Complaint, Order
 from interactions.services import OrderLineData
 
 # One request's worth: the API refuses longer lists (PostgreSQL statements stay well
@@ -85,7 +87,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
     "survey": SurveyEvent,
     "complaint": ComplaintEvent,
 }
-INBOUND = Interaction.Direction.INBOUND
 
 
 def event_type_name(event: Event) -> str:
@@ -118,7 +119,7 @@ class EventsInvalidError(ApplicationError):
     of the batch was written."""
 
     def __init__(self, item_errors: ItemErrors) -> None:
-        super().__init__("Some events are invalid; nothing was stored.")
+        super().__init__(_("Some events are invalid; nothing was stored."))
         self.item_errors = item_errors
 
     def summary(self) -> str:

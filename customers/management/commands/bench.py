@@ -14,11 +14,29 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
+from django.utils.module_loading import import_string
 
 from customers import bench as customers_bench
 
+
+def _ingest(options: customers_bench.BenchOptions, write: customers_bench.Write) -> None:
+    # interactions is a higher layer than customers: imported by name, when run.
+    import_string("interactions.ingest.bench.run")(options, write)
+
+
+def _history(options: customers_bench.BenchOptions, write: customers_bench.Write) -> None:
+    import_string("interactions.bench.run")(options, write)
+
+
+def _imports(options: customers_bench.BenchOptions, write: customers_bench.Write) -> None:
+    import_string("interactions.imports.bench.run_area")(options, write)
+
+
 AREAS: dict[str, Callable[[customers_bench.BenchOptions, customers_bench.Write], None]] = {
     "customers": customers_bench.run,
+    "imports": _imports,
+    "ingest": _ingest,
+    "history": _history,
 }
 
 
@@ -30,6 +48,7 @@ class Command(BaseCommand):
         parser.add_argument("--customers", type=int, default=1_000_000)
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--repeat", type=int, default=30, help="timed runs per query")
+        parser.add_argument("--events", type=int, default=200_000, help="events to ingest")
         parser.add_argument(
             "--keep", action="store_true", help="keep the benchmark database for inspection"
         )
