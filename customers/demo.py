@@ -8,9 +8,13 @@ and team's object permissions) but no audit entry per customer: this is seed dat
 action anyone took. Emails use RFC 2606 reserved domains, so a demo campaign never mails a
 real person.
 
-PostgreSQL gets COPY (about 20 times faster than INSERT); SQLite, the embedded demo
-database, gets ``bulk_create``. Strings are written to COPY's text format unescaped, so the
-word lists below must hold no tab, newline or backslash (a test checks this).
+Writing is in bulk, in one transaction. PostgreSQL gets COPY (about 20 times faster than
+INSERT): text for rows with strings, binary built by numpy for the integer-only grant and
+tag tables, sent on a worker thread while the next batch is generated. A load at least as
+big as what the tables hold drops their secondary indexes and FK/unique constraints first
+and rebuilds them at the end, as PostgreSQL's "Populating a Database" advises. SQLite, the
+embedded demo database, gets executemany. Strings go into COPY's text format unescaped, so
+the word lists below must hold no tab, newline or backslash (a test checks this).
 """
 
 import time

@@ -63,6 +63,7 @@ class Customer(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="owned_customers",
+        db_index=False,  # (owner, name, id) serves every lookup by owner
     )
     team = models.ForeignKey(
         Team,
@@ -71,6 +72,7 @@ class Customer(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="customers",
+        db_index=False,  # (team, name, id) serves every lookup by team
     )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -122,7 +124,6 @@ class CustomerEmail(models.Model):
                 fields=["email"], condition=models.Q(is_active=True), name="email_unique_active"
             ),
         ]
-        indexes = [models.Index(fields=["customer"], name="customeremail_customer")]
 
     def __str__(self) -> str:
         return self.email
@@ -141,7 +142,6 @@ class CustomerPhone(models.Model):
                 fields=["phone"], condition=models.Q(is_active=True), name="phone_unique_active"
             ),
         ]
-        indexes = [models.Index(fields=["customer"], name="customerphone_customer")]
 
     def __str__(self) -> str:
         return self.phone
@@ -169,7 +169,12 @@ class ContactPerson(models.Model):
 class StageChange(models.Model):
     """The lifecycle stage history: one row per change, newest last."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="stage_changes")
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="stage_changes",
+        db_index=False,  # (customer, changed_at) serves it
+    )
     from_stage = models.CharField(max_length=20, choices=Customer.Stage.choices, blank=True)
     to_stage = models.CharField(max_length=20, choices=Customer.Stage.choices)
     changed_at = models.DateTimeField(auto_now_add=True)
