@@ -133,7 +133,7 @@ class KeyFigures:
 def _monthly_activity(customer: Customer, since: date) -> list[tuple[date, int]]:
     counts: dict[date, int] = {}
     contact = (
-        customer.interactions.filter(occurred_at__date__gte=since)
+        customer.interactions.filter(occurred_at__gte=_midnight(since))
         .annotate(month=TruncMonth("occurred_at"))
         .values("month")
         .annotate(n=Count("id"))
@@ -163,7 +163,10 @@ def customer_key_figures(*, customer: Customer) -> KeyFigures:
     recent = orders.filter(ordered_on__gt=year_ago).aggregate(
         n=Count("id"), total=Sum("amount_cents")
     )
-    currency = orders.values_list("currency", flat=True).first() or "EUR"
+    # The newest order's currency, read along the (customer, -ordered_on, -id) index; a bare
+    # .first() would order by id and could walk the whole orders table.
+    latest = orders.order_by("-ordered_on", "-id").values_list("currency", flat=True)[:1]
+    currency = next(iter(latest), "EUR")
     response_times = [
         (first - opened).total_seconds() / 3600
         for opened, first in customer.complaints.filter(first_response_at__isnull=False)
