@@ -39,6 +39,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=30),
         "options": {"expires": 60 * 60},
     },
+    # Every night at 03:40: delete uploaded import files older than 7 days.
+    "imports-files-purge": {
+        "task": "interactions.imports.tasks.import_files_purge_task",
+        "schedule": crontab(hour=3, minute=40),
+        "options": {"expires": 60 * 60},
+    },
 }
 
 app.autodiscover_tasks()

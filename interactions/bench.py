@@ -12,8 +12,8 @@ timeline answer for a customer with 10,000 events, each next to its floor.
 import statistics
 import time
 from collections.abc import Callable
-from typing import Any
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection

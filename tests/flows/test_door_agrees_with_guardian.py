@@ -2,6 +2,7 @@
 tables. The two must agree for every persona, permission and shape of ownership."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from conftest import PERSONAS, World
 from customers.models import Customer
@@ -25,7 +26,7 @@ def test_list_scope_equals_guardian_grants(world: World, perm: str) -> None:
     )
     everyone = list(Customer.objects.all())
     for persona in [*PERSONAS, "dana"]:
-        user = dana if persona == "dana" else world.persona(persona)
+        user = dana if persona == "dana" else world.persona(persona) or AnonymousUser()
         listed = set(customer_list_for_user(user=user, perm=perm).values_list("pk", flat=True))
         granted = {c.pk for c in everyone if customer_has_perm(user=user, customer=c, perm=perm)}
         assert listed == granted, f"{persona} / {perm}"
