@@ -151,6 +151,22 @@ class CustomerFilterInput(serializers.Serializer[Any]):
     cursor = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 
 
+def _filters_from(request: Request) -> tuple[CustomerFilters, dict[str, Any]]:
+    """The list's filters from the query string, validated (400 on bad values)."""
+    params = CustomerFilterInput(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    p = params.validated_data
+    filters = CustomerFilters(
+        search=p["q"],
+        owner_id=p["owner"],
+        team_id=p["team"],
+        stage=p["stage"],
+        tag_id=p["tag"],
+        sort=p["sort"],
+    )
+    return filters, p
+
+
 class CustomerListApi(APIView):
     @extend_schema(
         operation_id="customers_list",
@@ -164,17 +180,7 @@ class CustomerListApi(APIView):
         ),
     )
     def get(self, request: Request) -> Response:
-        params = CustomerFilterInput(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        p = params.validated_data
-        filters = CustomerFilters(
-            search=p["q"],
-            owner_id=p["owner"],
-            team_id=p["team"],
-            stage=p["stage"],
-            tag_id=p["tag"],
-            sort=p["sort"],
-        )
+        filters, p = _filters_from(request)
         try:
             page = customer_page_for_user(
                 user=request.user,
@@ -348,15 +354,5 @@ class CustomerExportApi(APIView):
     def get(self, request: Request) -> StreamingHttpResponse:
         if not request.user.has_perm("customers.export_customer"):
             self.permission_denied(request, message="You may not export customers.")
-        params = CustomerFilterInput(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        p = params.validated_data
-        filters = CustomerFilters(
-            search=p["q"],
-            owner_id=p["owner"],
-            team_id=p["team"],
-            stage=p["stage"],
-            tag_id=p["tag"],
-            sort=p["sort"],
-        )
+        filters, _params = _filters_from(request)
         return customer_csv_response(user=request.user, filters=filters)
