@@ -164,6 +164,8 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "interactions.models.Order.Status",
         "ComplaintStatusEnum": "interactions.models.Complaint.Status",
         "RoleEnum": "crm.accounts.models.Role",
+        "ImportKindEnum": "interactions.imports.models.ImportKind",
+        "WebhookSourceKindEnum": "interactions.ingest.models.WebhookSource.Kind",
     },
 }
 
