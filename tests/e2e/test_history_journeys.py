@@ -16,8 +16,9 @@ def test_owner_logs_a_call_and_sees_it_in_the_timeline(
 ):
     log_in_as(world.alice)
     page.goto(f"/customers/{world.customer.pk}/")
+    page.locator("summary", has_text="Log contact").click()  # the panel arrived through htmx
     log_form = page.locator("form[action$='/log/']")
-    expect(log_form).to_be_visible()  # the history panel arrived through htmx
+    expect(log_form).to_be_visible()
     log_form.get_by_label("Channel").select_option("call")
     log_form.get_by_label("Subject").fill("Asked about the spring order")
     log_form.get_by_label("Notes or minutes").fill("Wants 20 kg in March; call back on Friday.")
