@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+import pytest
 from django.test import Client
 from django.utils import timezone
 
@@ -107,3 +108,25 @@ def _streamed(response: object) -> bytes:
 
     assert isinstance(response, StreamingHttpResponse)
     return b"".join(response.streaming_content)  # type: ignore[arg-type]
+
+
+def test_similar_names_pair_by_trigram_on_postgresql(world: World) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("trigram similarity needs PostgreSQL's pg_trgm (SQLite pairs exact names only)")
+    make_customer(
+        owner=world.alice, team=world.north, name="Jonas Jonaitis", emails=["j1@example.lt"]
+    )
+    make_customer(
+        owner=world.alice, team=world.north, name="Jonas Jonaitys", emails=["j2@example.lt"]
+    )
+    make_customer(
+        owner=world.alice, team=world.north, name="Petras Petraitis", emails=["p@example.lt"]
+    )
+    pairs = {
+        (p.first.name, p.second.name, p.reason)
+        for p in duplicate_candidates_for_user(user=world.manager)
+    }
+    assert ("Jonas Jonaitis", "Jonas Jonaitys", "similar name") in pairs
+    assert not any("Petras" in a or "Petras" in b for a, b, _r in pairs)
