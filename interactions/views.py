@@ -118,6 +118,12 @@ def _respond(
 ) -> HttpResponse:
     if request.headers.get("HX-Request"):
         return _panel(request, customer, **forms)  # type: ignore[arg-type]
+    # Without htmx the page is loaded again: carry the form's errors over as messages.
+    for form in forms.values():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else None
+            text = " ".join(str(e) for e in errors)
+            messages.error(request, f"{label}: {text}" if label else text)
     return redirect("customers:detail", pk=customer.pk)
 
 

@@ -299,3 +299,15 @@ def _streamed(response: object) -> bytes:
 
     assert isinstance(response, StreamingHttpResponse)
     return b"".join(response.streaming_content)  # type: ignore[arg-type]
+
+
+def test_quick_log_without_htmx_keeps_its_errors_as_messages(world: World) -> None:
+    client = Client()
+    client.force_login(world.alice)
+    response = client.post(
+        f"/history/customers/{world.customer.pk}/log/",
+        {"channel": "call", "direction": "out"},
+        follow=True,
+    )
+    assert "Write a subject or notes." in response.content.decode()
+    assert Interaction.objects.count() == 0
