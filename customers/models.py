@@ -75,6 +75,12 @@ class Customer(models.Model):
         db_index=False,  # (team, name, id) serves every lookup by team
     )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="+")
+    # Set by scoring (churn) to the day the customer's own history made the current gap
+    # unlikely; cleared by customers.silence the moment the customer shows life again.
+    silent_since = models.DateField(_("silent since"), null=True, blank=True)
+    # When an order, contact, complaint, survey or activity last arrived: the hourly
+    # rescoring picks up customers whose history changed after their last score.
+    history_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -104,6 +110,11 @@ class Customer(models.Model):
             models.Index(fields=["owner", "name", "id"], name="customer_owner_name_id"),
             models.Index(fields=["team", "name", "id"], name="customer_team_name_id"),
             models.Index(fields=["stage", "name", "id"], name="customer_stage_name_id"),
+            models.Index(
+                fields=["history_changed_at"],
+                condition=models.Q(history_changed_at__isnull=False),
+                name="customer_history_changed",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,6 +14,7 @@ from crm.audit.models import AuditEntry
 from crm.audit.services import audit_record
 from customers.models import Customer
 from customers.services import customer_absorb_profile
+from customers.silence import customer_activity_touch
 from interactions.models import (
     ActivityDaily,
     Channel,
@@ -100,6 +101,9 @@ def interaction_log(
     )
     interaction.full_clean(exclude=["customer", "staff", "complaint"])
     interaction.save()
+    customer_activity_touch(
+        customer_ids=[customer.pk], is_sign_of_life=direction == Interaction.Direction.INBOUND
+    )
     return interaction
 
 
@@ -150,6 +154,7 @@ def order_record(
         )
         for line in lines or []
     )
+    customer_activity_touch(customer_ids=[customer.pk], is_sign_of_life=True)
     return order
 
 
@@ -188,6 +193,7 @@ def refund_record(
         obj=refund,
         changes={"amount_cents": {"before": None, "after": amount_cents}},
     )
+    customer_activity_touch(customer_ids=[order.customer_id], is_sign_of_life=False)
     return refund
 
 
@@ -268,6 +274,8 @@ def complaint_open(
             "severity": {"before": None, "after": severity},
         },
     )
+    # A complaint is the customer talking, however unhappily: not silence.
+    customer_activity_touch(customer_ids=[customer.pk], is_sign_of_life=True)
     return complaint
 
 
@@ -370,7 +378,7 @@ def survey_record(
                 % {"low": low, "high": high}
             }
         )
-    return SurveyResponse.objects.create(
+    survey = SurveyResponse.objects.create(
         customer=customer,
         kind=kind,
         score=score,
@@ -378,6 +386,8 @@ def survey_record(
         responded_at=responded_at,
         source=source,
     )
+    customer_activity_touch(customer_ids=[customer.pk], is_sign_of_life=True)
+    return survey
 
 
 @transaction.atomic

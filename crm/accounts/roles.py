@@ -32,6 +32,8 @@ DEFAULT_ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.manage_teams",
         "accounts.manage_roles",
         "audit.view_auditentry",
+        "churn.view_scoring",
+        "churn.manage_scoring",
     ],
     "Manager": [
         "customers.add_customer",
@@ -40,6 +42,7 @@ DEFAULT_ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.merge_customer",
         "imports.run_import",
         "audit.view_auditentry",
+        "churn.view_scoring",
     ],
     "Sales": ["customers.add_customer", "customers.own_customer", "customers.export_customer"],
     "Support": ["interactions.work_on_visible"],

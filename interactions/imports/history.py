@@ -23,6 +23,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
+from customers.silence import customer_activity_touch
 from interactions.imports.context import RunContext, RunProgress
 from interactions.imports.models import ImportKind
 from interactions.imports.newcustomers import customers_minimal_create
@@ -294,6 +295,10 @@ class PythonHistoryImport:
             ]
             self.spec.model._default_manager.bulk_create(new)
             inserted += len(new)
+        # Imported history is old news, not a sign of life: the hourly rescoring decides.
+        customer_activity_touch(
+            customer_ids=list(ids.values()), is_sign_of_life=False, at=self.ctx.options.now
+        )
         return inserted
 
     def close(self) -> None:

@@ -193,6 +193,13 @@ class SqlHistoryImport:
                 list(constants.values()),
             )
             inserted = int(cursor.rowcount)
+            # Imported history is old news, not a sign of life: mark the customers for the
+            # hourly rescoring, which decides their silence from the model.
+            cursor.execute(
+                "UPDATE customers_customer SET history_changed_at = %s "  # noqa: S608
+                f"WHERE id IN (SELECT customer_id FROM {REFS} WHERE customer_id IS NOT NULL)",
+                [self.ctx.options.now],
+            )
             # Run the deferred foreign-key checks now rather than at COMMIT, so the time
             # they take (a tenth of a million-row import) shows as writing.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from crm.lib.errors import ApplicationError
 from customers.models import Customer
+from customers.silence import customer_activity_touch
 from interactions.ingest import bulk_sql
 from interactions.ingest.events import (
     EVENT_TYPES,
@@ -279,6 +280,21 @@ def _complaints_open(
     return _counts(events, created)
 
 
+def _customers_touch(events: Sequence[Event], ids: dict[str, int], now: datetime) -> None:
+    """Mark the batch's customers for rescoring; an order, an inbound contact, a survey
+    answer or web/app activity also ends silence (complaints do so in complaint_open)."""
+    customer_activity_touch(
+        customer_ids={ids[e.customer_ref] for e in events}, is_sign_of_life=False, at=now
+    )
+    alive = {
+        ids[e.customer_ref]
+        for e in events
+        if not isinstance(e, InteractionEvent | ComplaintEvent)
+        or (isinstance(e, InteractionEvent) and e.direction == Interaction.Direction.INBOUND)
+    }
+    customer_activity_touch(customer_ids=alive, is_sign_of_life=True, at=now)
+
+
 @transaction.atomic
 def events_ingest(
     *, acting_user: User | None, events: Sequence[Event], via: str = Source.API
@@ -307,4 +323,5 @@ def events_ingest(
     }
     if grouped["complaint"]:
         counts["complaint"] = _complaints_open(grouped["complaint"], ids, via, acting_user)
+    _customers_touch(events, ids, now)
     return IngestResult(counts={name: counts[name] for name in EVENT_TYPES if name in counts})
