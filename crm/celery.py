@@ -22,6 +22,13 @@ app.conf.update(
     task_track_started=True,
     broker_connection_retry_on_startup=True,
     timezone="UTC",
+    # Training, scoring and backtests read the whole customer base: their own queue, so
+    # they never hold back user-triggered work on "default". Add workers per queue.
+    task_routes={
+        "churn.tasks.model_train_task": {"queue": "scoring"},
+        "churn.tasks.scoring_*": {"queue": "scoring"},
+        "churn.tasks.backtest_run_task": {"queue": "scoring"},
+    },
 )
 
 
@@ -44,6 +51,50 @@ app.conf.beat_schedule = {
         "task": "interactions.imports.tasks.import_files_purge_task",
         "schedule": crontab(hour=3, minute=40),
         "options": {"expires": 60 * 60},
+    },
+    # Every night at 02:00: score every customer (scoring queue). Expires before the next
+    # night's run would overlap with it.
+    "churn-full-run": {
+        "task": "churn.tasks.scoring_full_run_task",
+        "schedule": crontab(hour=2, minute=0),
+        "options": {"expires": 20 * 60 * 60, "queue": "scoring"},
+    },
+    # Every hour at :20 from 06:00 to 23:00: rescore customers whose history changed.
+    "churn-changed-run": {
+        "task": "churn.tasks.scoring_changed_run_task",
+        "schedule": crontab(hour="6-23", minute=20),
+        "options": {"expires": 50 * 60, "queue": "scoring"},
+    },
+    # Sundays at 01:00: retrain; the new version replaces the current one only if it beats
+    # it on the holdout.
+    "churn-retrain": {
+        "task": "churn.tasks.model_train_task",
+        "schedule": crontab(hour=1, minute=0, day_of_week="sun"),
+        "options": {"expires": 6 * 60 * 60, "queue": "scoring"},
+    },
+    # Every 10 minutes: re-queue chunks of running runs whose messages were lost.
+    "churn-runs-resume": {
+        "task": "churn.tasks.scoring_runs_resume_task",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 9 * 60},
+    },
+    # Every day at 07:00: the daily alert digest for those who chose it.
+    "churn-alert-digest": {
+        "task": "churn.tasks.alert_digests_send_task",
+        "schedule": crontab(hour=7, minute=0),
+        "options": {"expires": 3 * 60 * 60},
+    },
+    # Every day at 08:00: escalate alerts unacknowledged for N business days.
+    "churn-alerts-escalate": {
+        "task": "churn.tasks.alerts_escalate_task",
+        "schedule": crontab(hour=8, minute=0),
+        "options": {"expires": 3 * 60 * 60},
+    },
+    # Every day at 06:00: snoozed alerts whose day has come open again.
+    "churn-alerts-wake": {
+        "task": "churn.tasks.alerts_wake_task",
+        "schedule": crontab(hour=6, minute=0),
+        "options": {"expires": 3 * 60 * 60},
     },
 }
 

@@ -32,11 +32,16 @@ def _imports(options: customers_bench.BenchOptions, write: customers_bench.Write
     import_string("interactions.imports.bench.run_area")(options, write)
 
 
+def _scoring(options: customers_bench.BenchOptions, write: customers_bench.Write) -> None:
+    import_string("churn.bench.run")(options, write)
+
+
 AREAS: dict[str, Callable[[customers_bench.BenchOptions, customers_bench.Write], None]] = {
     "customers": customers_bench.run,
     "imports": _imports,
     "ingest": _ingest,
     "history": _history,
+    "scoring": _scoring,
 }
 
 

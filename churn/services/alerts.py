@@ -1,0 +1,298 @@
+"""Raising alerts from a chunk's scores, and the periodic work around them: emails at
+once or as a daily digest, escalation of unacknowledged alerts, waking snoozed ones.
+
+Raising is set-based: one boolean column per alert kind over the chunk, then one bulk
+insert. "One open alert per customer and kind" is a unique constraint; a resolved alert is
+not raised again for the same customer and kind within the cool-down, so a customer who
+stays at risk does not flood the owner's inbox."""
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from churn.configuration import Play, alert_thresholds_get, playbook_get, scoring_settings_get
+from churn.models import Alert, AlertPreference, FollowUpTask, ScoringRun, ScoringSettings
+from customers.models import Customer
+
+# Stages where nobody should be nudged to win the customer back.
+NO_ALERT_STAGES = (Customer.Stage.OFFBOARDING, Customer.Stage.FORMER)
+ALERT_EMAIL_BATCH = 200  # alerts per email task run; the rest wait for the next one
+
+
+@dataclass(frozen=True)
+class Recipient:
+    owner_id: int | None
+    manager_id: int | None
+
+
+def _conditions(
+    scores: pd.DataFrame, agg: pd.DataFrame, config: ScoringSettings
+) -> dict[str, pd.Series]:
+    thresholds = alert_thresholds_get()
+    churn = scores["churn_probability"].fillna(0)
+    limit = scores["value_tier"].map(thresholds).fillna(thresholds["low"])
+    mvc = scores["is_most_valuable"].astype(bool)
+    return {
+        Alert.Kind.MVC_AT_RISK: mvc & (churn >= thresholds["top"]),
+        Alert.Kind.CHURN_RISK: ~mvc & (churn >= limit),
+        Alert.Kind.SILENCE: scores["is_silent"].astype(bool),
+        Alert.Kind.COMPLAINT_SPIKE: agg["complaints_last_30"] >= config.complaint_spike_count,
+        Alert.Kind.NPS_DETRACTOR: agg["detractor_last_30"] > 0,
+        Alert.Kind.RETURN: agg["refunds_last_14"] > 0,
+    }
+
+
+def _event_reason(kind: str, row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The fact that triggered an event alert, before the model's reasons."""
+    if kind == Alert.Kind.COMPLAINT_SPIKE:
+        values = {
+            "complaints_last_90": int(row["complaints_last_90"]),
+            "complaints_unresolved": int(row["complaints_unresolved"]),
+        }
+        return [{"code": "complaints_last_90", "weight": None, "values": values}]
+    if kind == Alert.Kind.NPS_DETRACTOR:
+        score = row["nps_recent_avg"]
+        nps: dict[str, float | None] = {
+            "nps_recent": round(float(score), 1) if np.isfinite(score) else None
+        }
+        return [{"code": "nps_recent", "weight": None, "values": nps}]
+    if kind == Alert.Kind.RETURN:
+        return [
+            {
+                "code": "returns_last_90",
+                "weight": None,
+                "values": {"returns_last_90": int(row["refunds_last_90"])},
+            }
+        ]
+    return []
+
+
+def _blocked(customer_ids: list[int], cooldown_days: int) -> set[tuple[int, str]]:
+    """(customer, kind) pairs with an open alert or one resolved within the cool-down."""
+    since = timezone.now() - timedelta(days=cooldown_days)
+    return set(
+        Alert.objects.filter(customer_id__in=customer_ids)
+        .filter(~Q(status=Alert.Status.RESOLVED) | Q(resolved_at__gte=since))
+        .values_list("customer_id", "kind")
+    )
+
+
+def _recipients(customer_ids: list[int]) -> dict[int, tuple[Recipient, str]]:
+    rows = Customer.objects.filter(pk__in=customer_ids).values_list(
+        "pk", "owner_id", "team__manager_id", "stage"
+    )
+    return {pk: (Recipient(owner, manager), stage) for pk, owner, manager, stage in rows}
+
+
+def _new_alert(
+    *, customer_id: int, kind: str, play: Play, recipient: Recipient, score: dict[str, Any],
+    extra_reasons: list[dict[str, Any]], run: ScoringRun | None, now: datetime,
+) -> Alert:  # fmt: skip
+    churn = score["churn_probability"]
+    value = score["expected_value_cents"]
+    churn_f = float(churn) if np.isfinite(churn) else None
+    value_i = int(value) if np.isfinite(value) else None
+    return Alert(
+        customer_id=customer_id,
+        kind=kind,
+        run=run,
+        raised_at=now,
+        assignee_id=recipient.owner_id or recipient.manager_id,
+        reasons=extra_reasons + list(score["reasons"]),
+        churn_probability=churn_f,
+        expected_value_cents=value_i,
+        expected_loss_cents=round((value_i or 0) * (churn_f or 0)),
+        reaction=play.reaction,
+        instructions=play.instructions,
+        due_on=timezone.localdate(now) + timedelta(days=play.due_days),
+    )
+
+
+def _insert(alerts: list[Alert]) -> list[Alert]:
+    """Insert all; if a concurrent run raised one of them first, insert the rest one by one
+    (the unique constraint keeps the other's)."""
+    try:
+        with transaction.atomic():
+            return Alert.objects.bulk_create(alerts)
+    except IntegrityError:
+        kept = []
+        for alert in alerts:
+            try:
+                with transaction.atomic():
+                    alert.save()
+                kept.append(alert)
+            except IntegrityError:
+                continue
+        return kept
+
+
+def alerts_raise(
+    *, scores: pd.DataFrame, agg: pd.DataFrame, run: ScoringRun | None, now: datetime
+) -> list[int]:
+    """Raise the alerts a chunk's scores call for, with a follow-up task each; returns the
+    new alerts' ids. Call inside the chunk's transaction."""
+    config = scoring_settings_get()
+    conditions = _conditions(scores, agg.reindex(scores.index), config)
+    flagged = {kind: scores.index[mask.to_numpy()] for kind, mask in conditions.items()}
+    candidates = sorted({int(pk) for ids in flagged.values() for pk in ids})
+    if not candidates:
+        return []
+    blocked = _blocked(candidates, config.alert_cooldown_days)
+    recipients = _recipients(candidates)
+    plays = playbook_get()
+    score_of = scores.loc[candidates, ["churn_probability", "expected_value_cents", "reasons"]]
+    scored: dict[int, dict[str, Any]] = score_of.to_dict("index")  # type: ignore[assignment]
+    event_columns = ["complaints_last_90", "complaints_unresolved", "nps_recent_avg"]
+    facts: dict[int, dict[str, Any]] = agg.loc[
+        candidates, [*event_columns, "refunds_last_90"]
+    ].to_dict("index")  # type: ignore[assignment]
+    alerts = []
+    for kind, ids in flagged.items():
+        for pk in map(int, ids):
+            recipient, stage = recipients.get(pk, (Recipient(None, None), Customer.Stage.FORMER))
+            if (pk, kind) in blocked or stage in NO_ALERT_STAGES:
+                continue
+            alerts.append(
+                _new_alert(
+                    customer_id=pk, kind=kind, play=plays[kind], recipient=recipient,
+                    score=scored[pk], extra_reasons=_event_reason(kind, facts[pk]),
+                    run=run, now=now,
+                )
+            )  # fmt: skip
+    created = _insert(alerts)
+    FollowUpTask.objects.bulk_create(
+        FollowUpTask(
+            customer_id=a.customer_id,
+            alert=a,
+            assignee_id=a.assignee_id,
+            title=a.instructions[:200],
+            due_on=a.due_on,
+        )
+        for a in created
+    )
+    return [a.pk for a in created]
+
+
+def _deliveries(user_ids: Collection[int]) -> dict[int, str]:
+    saved = dict(
+        AlertPreference.objects.filter(user_id__in=list(user_ids)).values_list(
+            "user_id", "delivery"
+        )
+    )
+    return {pk: saved.get(pk, AlertPreference.Delivery.IMMEDIATE) for pk in user_ids}
+
+
+def _send(user: User, subject: str, template: str, context: dict[str, Any]) -> None:
+    if not user.email:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        body = render_to_string(template, {"user": user, **context})
+        send_mail(subject, body, None, [user.email])
+
+
+def alert_emails_send(*, alert_ids: Collection[int]) -> int:
+    """Email each new alert to its assignee when they chose "at once". Each alert is
+    claimed (emailed_at set where it was empty) before its mail goes out, so a re-run of
+    this task after a crash mails nobody twice; a crash between claim and send loses that
+    one mail, which the in-app inbox still shows."""
+    alerts = list(
+        Alert.objects.filter(pk__in=list(alert_ids)[:ALERT_EMAIL_BATCH], emailed_at__isnull=True)
+        .select_related("customer", "assignee")
+        .order_by("pk")
+    )
+    deliveries = _deliveries({a.assignee_id for a in alerts if a.assignee_id})
+    sent = 0
+    for alert in alerts:
+        if alert.assignee is None:
+            continue
+        if deliveries[alert.assignee.pk] != AlertPreference.Delivery.IMMEDIATE:
+            continue
+        claimed = Alert.objects.filter(pk=alert.pk, emailed_at__isnull=True).update(
+            emailed_at=timezone.now()
+        )
+        if claimed:
+            subject = _("Alert: %(customer)s") % {"customer": alert.customer.name}
+            _send(alert.assignee, subject, "churn/email/alert.txt", {"alerts": [alert]})
+            sent += 1
+    return sent
+
+
+def alert_digests_send(*, today: date | None = None) -> int:
+    """One email per user who chose the daily digest, with their alerts not yet mailed.
+    The user's digest day is claimed first: a re-run the same day sends nothing."""
+    today = today or timezone.localdate()
+    users = AlertPreference.objects.filter(delivery=AlertPreference.Delivery.DIGEST).exclude(
+        last_digest_on=today
+    )
+    sent = 0
+    for preference in users.select_related("user"):
+        claimed = (
+            AlertPreference.objects.filter(pk=preference.pk)
+            .exclude(last_digest_on=today)
+            .update(last_digest_on=today)
+        )
+        pending = Alert.objects.filter(
+            assignee_id=preference.pk, emailed_at__isnull=True, status__in=Alert.OPEN_STATUSES
+        ).select_related("customer")
+        alerts = list(pending.order_by("-expected_loss_cents")[:100])
+        if not claimed or not alerts:
+            continue
+        Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(emailed_at=timezone.now())
+        subject = _("Your alerts: %(count)s new") % {"count": len(alerts)}
+        _send(preference.user, subject, "churn/email/alert.txt", {"alerts": alerts})
+        sent += 1
+    return sent
+
+
+def business_days_before(day: date, days: int) -> date:
+    return date.fromisoformat(str(np.busday_offset(day, -days, roll="backward")))
+
+
+def alerts_escalate(*, now: datetime | None = None) -> int:
+    """Hand unacknowledged alerts older than the set number of business days to the team's
+    manager as well (the assignee keeps them). Conditional on escalated_at being empty, so
+    a re-run escalates nothing twice."""
+    now = now or timezone.now()
+    days = scoring_settings_get().escalation_business_days
+    cutoff = timezone.make_aware(
+        datetime.combine(business_days_before(timezone.localdate(now), days), datetime.min.time())
+    )
+    due = Alert.objects.filter(
+        status=Alert.Status.OPEN,
+        raised_at__lt=cutoff,
+        escalated_at__isnull=True,
+        customer__team__manager__isnull=False,
+    ).select_related("customer", "customer__team__manager")
+    escalated = 0
+    for alert in due.order_by("pk")[:1000]:
+        manager = alert.customer.team.manager if alert.customer.team else None
+        if manager is None:
+            continue
+        claimed = Alert.objects.filter(pk=alert.pk, escalated_at__isnull=True).update(
+            escalated_at=now, escalated_to=manager
+        )
+        if claimed:
+            escalated += 1
+            subject = _("Escalated alert: %(customer)s") % {"customer": alert.customer.name}
+            _send(manager, subject, "churn/email/alert.txt", {"alerts": [alert], "escalated": True})
+    return escalated
+
+
+def alerts_wake(*, today: date | None = None) -> int:
+    """Snoozed alerts whose day has come are open again, and unread."""
+    today = today or timezone.localdate()
+    return Alert.objects.filter(status=Alert.Status.SNOOZED, snoozed_until__lte=today).update(
+        status=Alert.Status.OPEN, read_at=None, snoozed_until=None
+    )
