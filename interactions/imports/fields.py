@@ -21,7 +21,10 @@ class TargetField:
     help_text: StrOrPromise = ""
 
 
-_REF = ("customer", "customer ref", "customer reference", "customer id", "customer number")
+_REF = (
+    "customer", "customer ref", "customer reference", "customer id", "customer number",
+    "customerid", "customer no", "cust id", "user id", "household key",
+)  # fmt: skip
 _CUSTOMER_REF = TargetField(
     "customer_ref",
     gettext_lazy("Customer reference"),
@@ -73,19 +76,41 @@ KIND_FIELDS: dict[str, tuple[TargetField, ...]] = {
             "external_ref",
             gettext_lazy("Order number"),
             required=True,
-            synonyms=("order", "order no", "order id", "number", "order ref"),
+            synonyms=(
+                "order",
+                "order no",
+                "order id",
+                "number",
+                "order ref",
+                "order number",
+                "invoice",
+                "invoice no",
+                "invoiceno",
+                "invoice number",
+                "invoice id",
+                "transaction id",
+                "receipt",
+            ),
         ),
         _CUSTOMER_REF,
         TargetField(
             "ordered_on",
             gettext_lazy("Ordered on"),
             required=True,
-            synonyms=("date", "order date", "ordered"),
+            synonyms=(
+                "date",
+                "order date",
+                "ordered",
+                "invoice date",
+                "invoicedate",
+                "transaction date",
+                "purchase date",
+            ),
         ),
         TargetField(
             "amount",
             gettext_lazy("Amount"),
-            synonyms=("total", "sum", "value"),
+            synonyms=("total", "sum", "value", "revenue", "sales", "order total", "dollar value"),
             help_text=gettext_lazy("With decimals, e.g. 12.50; map this or the amount in cents."),
         ),
         TargetField("amount_cents", gettext_lazy("Amount (cents)"), synonyms=("cents",)),
