@@ -6,6 +6,7 @@ insert. "One open alert per customer and kind" is a unique constraint; a resolve
 not raised again for the same customer and kind within the cool-down, so a customer who
 stays at risk does not flood the owner's inbox."""
 
+import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -16,7 +17,7 @@ import pandas as pd
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -96,46 +97,82 @@ def _recipients(customer_ids: list[int]) -> dict[int, tuple[Recipient, str]]:
     return {pk: (Recipient(owner, manager), stage) for pk, owner, manager, stage in rows}
 
 
-def _new_alert(
+# Columns of a new alert, in the order _alert_row builds them; the rest keep their defaults.
+ALERT_COLUMNS = (
+    "customer_id", "kind", "status", "run_id", "raised_at", "assignee_id", "reasons",
+    "churn_probability", "expected_value_cents", "expected_loss_cents", "reaction",
+    "instructions", "due_on", "outcome", "note",
+)  # fmt: skip
+
+
+def _alert_row(
     *, customer_id: int, kind: str, play: Play, recipient: Recipient, score: dict[str, Any],
     extra_reasons: list[dict[str, Any]], run: ScoringRun | None, now: datetime,
-) -> Alert:  # fmt: skip
+) -> tuple[Any, ...]:  # fmt: skip
     churn = score["churn_probability"]
     value = score["expected_value_cents"]
     churn_f = float(churn) if np.isfinite(churn) else None
     value_i = int(value) if np.isfinite(value) else None
-    return Alert(
-        customer_id=customer_id,
-        kind=kind,
-        run=run,
-        raised_at=now,
-        assignee_id=recipient.owner_id or recipient.manager_id,
-        reasons=extra_reasons + list(score["reasons"]),
-        churn_probability=churn_f,
-        expected_value_cents=value_i,
-        expected_loss_cents=round((value_i or 0) * (churn_f or 0)),
-        reaction=play.reaction,
-        instructions=play.instructions,
-        due_on=timezone.localdate(now) + timedelta(days=play.due_days),
-    )
+    return (
+        customer_id, kind, Alert.Status.OPEN.value, run.pk if run else None, now,
+        recipient.owner_id or recipient.manager_id, extra_reasons + list(score["reasons"]),
+        churn_f, value_i, round((value_i or 0) * (churn_f or 0)), play.reaction,
+        play.instructions, timezone.localdate(now) + timedelta(days=play.due_days), "", "",
+    )  # fmt: skip
 
 
-def _insert(alerts: list[Alert]) -> list[Alert]:
+def _insert_postgresql(rows: list[tuple[Any, ...]]) -> list[int]:
+    """COPY into a temporary table, then one INSERT … ON CONFLICT DO NOTHING (a concurrent
+    run's open alert wins) that also makes each new alert's follow-up task."""
+    columns = ", ".join(ALERT_COLUMNS)
+    alerts, tasks = Alert._meta.db_table, FollowUpTask._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE churn_alert_load ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT {columns} FROM {alerts} WITH NO DATA"
+        )
+        with cursor.connection.cursor().copy(
+            f"COPY churn_alert_load ({columns}) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row((*row[:6], json.dumps(row[6]), *row[7:]))
+        cursor.execute(
+            f"WITH new AS (INSERT INTO {alerts} ({columns}) "  # noqa: S608
+            f"SELECT {columns} FROM churn_alert_load ON CONFLICT DO NOTHING "
+            "RETURNING id, customer_id, assignee_id, instructions, due_on), "
+            f"made AS (INSERT INTO {tasks} (customer_id, alert_id, assignee_id, title, due_on, "
+            "created_at) SELECT customer_id, id, assignee_id, left(instructions, 200), due_on, "
+            "now() FROM new) SELECT id FROM new ORDER BY id"
+        )
+        created = [int(pk) for (pk,) in cursor.fetchall()]
+        cursor.execute("DROP TABLE churn_alert_load")
+    return created
+
+
+def _insert_orm(rows: list[tuple[Any, ...]]) -> list[int]:
     """Insert all; if a concurrent run raised one of them first, insert the rest one by one
     (the unique constraint keeps the other's)."""
+    alerts = [Alert(**dict(zip(ALERT_COLUMNS, row, strict=True))) for row in rows]
     try:
         with transaction.atomic():
-            return Alert.objects.bulk_create(alerts)
+            created = Alert.objects.bulk_create(alerts)
     except IntegrityError:
-        kept = []
+        created = []
         for alert in alerts:
             try:
                 with transaction.atomic():
                     alert.save()
-                kept.append(alert)
+                created.append(alert)
             except IntegrityError:
                 continue
-        return kept
+    FollowUpTask.objects.bulk_create(
+        FollowUpTask(
+            customer_id=a.customer_id, alert=a, assignee_id=a.assignee_id,
+            title=a.instructions[:200], due_on=a.due_on,
+        )
+        for a in created
+    )  # fmt: skip
+    return [a.pk for a in created]
 
 
 def alerts_raise(
@@ -158,31 +195,22 @@ def alerts_raise(
     facts: dict[int, dict[str, Any]] = agg.loc[
         candidates, [*event_columns, "refunds_last_90"]
     ].to_dict("index")  # type: ignore[assignment]
-    alerts = []
+    rows = []
     for kind, ids in flagged.items():
         for pk in map(int, ids):
             recipient, stage = recipients.get(pk, (Recipient(None, None), Customer.Stage.FORMER))
             if (pk, kind) in blocked or stage in NO_ALERT_STAGES:
                 continue
-            alerts.append(
-                _new_alert(
+            rows.append(
+                _alert_row(
                     customer_id=pk, kind=kind, play=plays[kind], recipient=recipient,
                     score=scored[pk], extra_reasons=_event_reason(kind, facts[pk]),
                     run=run, now=now,
                 )
             )  # fmt: skip
-    created = _insert(alerts)
-    FollowUpTask.objects.bulk_create(
-        FollowUpTask(
-            customer_id=a.customer_id,
-            alert=a,
-            assignee_id=a.assignee_id,
-            title=a.instructions[:200],
-            due_on=a.due_on,
-        )
-        for a in created
-    )
-    return [a.pk for a in created]
+    if connection.vendor == "postgresql":
+        return _insert_postgresql(rows)
+    return _insert_orm(rows)
 
 
 def _deliveries(user_ids: Collection[int]) -> dict[int, str]:

@@ -31,6 +31,18 @@ def _history(world: World, count: int = 420) -> None:
     make_history(owner=world.alice, team=world.north, count=count, today=timezone.localdate())
 
 
+def _idle(worker: CeleryWorker) -> None:
+    """Wait for the worker to finish what it took (emails, the drift check after the run),
+    so that the test's flush does not race its transactions."""
+    wait_until(
+        lambda: (
+            worker.current_log().count("] received") == worker.current_log().count("] succeeded in")
+        ),
+        what="the worker idle",
+        timeout=60,
+    )
+
+
 def _scored_once(run: ScoringRun) -> None:
     expected = Customer.objects.exclude(stage=Customer.Stage.FORMER).count()
     assert ScoreHistory.objects.filter(run=run).count() == expected
@@ -59,6 +71,7 @@ def test_training_scoring_and_alerts_run_on_the_worker(
         what="alert emails queued and sent by the worker",
         timeout=30,
     )
+    _idle(celery_worker)
 
 
 def test_worker_killed_mid_run_is_finished_exactly_once(
@@ -90,3 +103,4 @@ def test_worker_killed_mid_run_is_finished_exactly_once(
     assert Alert.objects.count() == run.alerts_raised >= alerts_before
     per_kind = Alert.objects.values("customer_id", "kind").annotate(n=Count("id"))
     assert not per_kind.filter(n__gt=1).exists(), "one alert per customer and kind"
+    _idle(celery_worker)
