@@ -44,6 +44,17 @@ def _stage_changes(
     )
 
 
+def _end_silence(silent: Mapping[int, str], at: datetime) -> None:
+    """Clear silence for these {customer id: stage}; silent-stage ones go back to active."""
+    Customer.objects.filter(pk__in=list(silent)).update(silent_since=None)
+    back = [pk for pk, stage in silent.items() if stage == Customer.Stage.SILENT]
+    Customer.objects.filter(pk__in=back).update(stage=Customer.Stage.ACTIVE, stage_changed_at=at)
+    _stage_changes(
+        back, from_stages=silent, to_stage=Customer.Stage.ACTIVE, reason=SILENCE_ENDED_REASON,
+        at=at,
+    )  # fmt: skip
+
+
 @transaction.atomic
 def customer_activity_touch(
     *, customer_ids: Collection[int], is_sign_of_life: bool, at: datetime | None = None
@@ -67,16 +78,7 @@ def customer_activity_touch(
     )
     if not silent:
         return 0
-    Customer.objects.filter(pk__in=silent).update(silent_since=None)
-    back = [pk for pk, stage in silent.items() if stage == Customer.Stage.SILENT]
-    Customer.objects.filter(pk__in=back).update(stage=Customer.Stage.ACTIVE, stage_changed_at=at)
-    _stage_changes(
-        back,
-        from_stages=silent,
-        to_stage=Customer.Stage.ACTIVE,
-        reason=SILENCE_ENDED_REASON,
-        at=at,
-    )
+    _end_silence(silent, at)
     return len(silent)
 
 
@@ -112,14 +114,5 @@ def customer_silence_set(
         .filter(Q(pk__in=list(cleared)) & Q(silent_since__isnull=False))
         .values_list("pk", "stage")
     )
-    Customer.objects.filter(pk__in=list(ended)).update(silent_since=None)
-    back = [pk for pk, stage in ended.items() if stage == Customer.Stage.SILENT]
-    Customer.objects.filter(pk__in=back).update(stage=Customer.Stage.ACTIVE, stage_changed_at=at)
-    _stage_changes(
-        back,
-        from_stages=ended,
-        to_stage=Customer.Stage.ACTIVE,
-        reason=SILENCE_ENDED_REASON,
-        at=at,
-    )
+    _end_silence(ended, at)
     return len(newly), len(ended)
