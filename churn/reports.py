@@ -41,13 +41,15 @@ def alert_outcomes_for_user(*, user: User, since: datetime | None = None) -> lis
     alerts = Alert.objects.filter(customer__in=visible)
     if since is not None:
         alerts = alerts.filter(raised_at__gte=since)
-    outcome = {name: Count("id", filter=Q(outcome=name)) for name in Alert.Outcome.values}
     rows = (
         alerts.values("kind")
         .annotate(
             raised=Count("id"),
             still_open=Count("id", filter=~Q(status=Alert.Status.RESOLVED)),
-            **outcome,
+            contacted=Count("id", filter=Q(outcome=Alert.Outcome.CONTACTED)),
+            offer_made=Count("id", filter=Q(outcome=Alert.Outcome.OFFER_MADE)),
+            saved=Count("id", filter=Q(outcome=Alert.Outcome.SAVED)),
+            lost=Count("id", filter=Q(outcome=Alert.Outcome.LOST)),
         )
         .order_by("kind")
     )

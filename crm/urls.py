@@ -13,6 +13,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("interactions.imports.api")),
     path("", include("interactions.ingest.api")),
     path("", include("crm.accounts.api.urls")),
+    path("", include("churn.api.urls")),
     path("auth/token/", obtain_auth_token, name="token"),
 ]
 
@@ -20,6 +21,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False), name="home"),
     path("customers/", include("customers.urls")),
     path("history/", include("interactions.urls")),
+    path("", include("churn.urls")),  # alerts/... and churn/...
     path("imports/", include("interactions.imports.urls")),
     path("integrations/", include("interactions.ingest.urls")),
     path("webhooks/<slug:slug>/", webhook_receive, name="webhook"),

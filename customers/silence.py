@@ -55,30 +55,36 @@ def _end_silence(silent: Mapping[int, str], at: datetime) -> None:
     )  # fmt: skip
 
 
-@transaction.atomic
 def customer_activity_touch(
-    *, customer_ids: Collection[int], is_sign_of_life: bool, at: datetime | None = None
+    *,
+    customer_ids: Collection[int],
+    is_sign_of_life: bool,
+    alive_ids: Collection[int] = (),
+    at: datetime | None = None,
 ) -> int:
-    """Note that these customers' history changed (for the hourly rescoring) and, when the
-    change is the customer's own doing (an order, an inbound contact, a survey answer, web
-    or app activity), end their silence. Returns how many silences ended.
+    """Note that these customers' history changed (for the hourly rescoring) and end the
+    silence of those who showed life: all of them when ``is_sign_of_life`` (the change is
+    the customer's own doing: an order, an inbound contact, a survey answer, web or app
+    activity), else those in ``alive_ids``. Returns how many silences ended.
 
-    Call inside the transaction that stores the new records, so both land or neither."""
+    Call inside the transaction that stores the new records, so both land or neither: two
+    or three statements, whatever the number of customers."""
     if not customer_ids:
         return 0
     at = at or timezone.now()
     ids = list(set(customer_ids))
-    Customer.objects.filter(pk__in=ids).update(history_changed_at=at)
-    if not is_sign_of_life:
-        return 0
-    silent = dict(
-        Customer.objects.select_for_update()
-        .filter(pk__in=ids, silent_since__isnull=False)
-        .values_list("pk", "stage")
-    )
-    if not silent:
-        return 0
-    _end_silence(silent, at)
+    alive = ids if is_sign_of_life else list(set(alive_ids))
+    with transaction.atomic(savepoint=False):
+        Customer.objects.filter(pk__in=ids).update(history_changed_at=at)
+        if not alive:
+            return 0
+        silent = dict(
+            Customer.objects.select_for_update()
+            .filter(pk__in=alive, silent_since__isnull=False)
+            .values_list("pk", "stage")
+        )
+        if silent:
+            _end_silence(silent, at)
     return len(silent)
 
 

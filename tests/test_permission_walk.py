@@ -8,6 +8,8 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from churn.models import ModelVersion
+from churn.tests.factories import make_alert, make_model_version, make_run
 from conftest import PERSONAS, World
 from interactions.imports.tests.factories import import_job_for_walk
 
@@ -75,6 +77,42 @@ ROUTES: dict[str, tuple[str, str]] = {
     "api:complaint-detail": ("200 200 404 200 200 403", "-"),
     "api:complaint-respond": ("405 405 405 405 405 403", "400 400 404 400 400 403"),
     "api:complaint-status": ("405 405 405 405 405 403", "400 400 404 400 400 403"),
+    # Churn alerts: the alert is alice's (her customer); bob sees it through his team but
+    # may not act on it; the manager may (he may change the customer). The task is the
+    # alert's follow-up, alice's.
+    "churn:alerts": ("200 200 200 200 200 302", "405 405 405 405 405 302"),
+    "churn:alert-badge": ("200 200 200 200 200 302", "405 405 405 405 405 302"),
+    "churn:alert-preferences": ("200 200 200 200 200 302", "200 200 200 200 200 302"),
+    "churn:alert": ("200 200 404 200 200 302", "405 405 405 405 405 302"),
+    "churn:alert-acknowledge": ("405 405 405 405 405 302", "302 403 404 302 302 302"),
+    "churn:alert-snooze": ("405 405 405 405 405 302", "302 403 404 302 302 302"),
+    "churn:alert-resolve": ("405 405 405 405 405 302", "302 403 404 302 302 302"),
+    "churn:task-done": ("405 405 405 405 405 302", "302 403 404 302 302 302"),
+    "churn:risk-panel": ("200 200 404 200 200 302", "405 405 405 405 405 302"),
+    # Scoring pages: Manager and Admin see them (churn.view_scoring); only Admin acts
+    # (churn.manage_scoring). The version to promote is a retired one.
+    "churn:models": ("403 403 403 200 200 302", "403 403 403 405 405 302"),
+    "churn:model-train": ("403 403 403 403 405 302", "403 403 403 403 302 302"),
+    "churn:model-promote": ("403 403 403 403 405 302", "403 403 403 403 302 302"),
+    "churn:backtest-create": ("403 403 403 403 405 302", "403 403 403 403 302 302"),
+    "churn:runs": ("403 403 403 200 200 302", "403 403 403 405 405 302"),
+    "churn:run-start": ("403 403 403 403 405 302", "403 403 403 403 302 302"),
+    "churn:run-progress": ("403 403 403 200 200 302", "403 403 403 405 405 302"),
+    "churn:settings": ("403 403 403 403 200 302", "403 403 403 403 200 302"),
+    "api:alert-list": ("200 200 200 200 200 403", "405 405 405 405 405 403"),
+    "api:alert-preferences": ("200 200 200 200 200 403", "405 405 405 405 405 403"),
+    "api:alert-detail": ("200 200 404 200 200 403", "405 405 405 405 405 403"),
+    "api:alert-acknowledge": ("405 405 405 405 405 403", "200 403 404 200 200 403"),
+    "api:alert-snooze": ("405 405 405 405 405 403", "400 403 404 400 400 403"),
+    "api:alert-resolve": ("405 405 405 405 405 403", "400 403 404 400 400 403"),
+    "api:customer-score": ("200 200 404 200 200 403", "405 405 405 405 405 403"),
+    "api:churn-model-list": ("403 403 403 200 200 403", "405 405 405 405 405 403"),
+    "api:churn-model-train": ("405 405 405 405 405 403", "403 403 403 403 202 403"),
+    "api:churn-model-promote": ("405 405 405 405 405 403", "403 403 403 403 200 403"),
+    "api:churn-run-list": ("403 403 403 200 200 403", "403 403 403 403 400 403"),
+    "api:churn-run-detail": ("403 403 403 200 200 403", "405 405 405 405 405 403"),
+    "api:churn-backtest-list": ("403 403 403 200 200 403", "403 403 403 403 400 403"),
+    "api:churn-settings": ("403 403 403 200 200 403", "405 405 405 405 405 403"),
     "accounts:roles": ("403 403 403 403 200 302", "403 403 403 403 302 302"),
     "accounts:teams": ("403 403 403 403 200 302", "-"),
     "accounts:team-create": ("403 403 403 403 200 302", "403 403 403 403 200 302"),
@@ -144,6 +182,14 @@ def _url(name: str, world: World) -> str:
     }
     if name in pattern_kwargs:
         kwargs = pattern_kwargs[name]
+    elif "alert_id" in _params(name):
+        kwargs = {"alert_id": make_alert(world.customer, world.alice).pk}
+    elif "task_id" in _params(name):
+        kwargs = {"task_id": make_alert(world.customer, world.alice).task.pk}
+    elif "version_id" in _params(name):
+        kwargs = {"version_id": make_model_version(status=ModelVersion.Status.RETIRED).pk}
+    elif "run_id" in _params(name):
+        kwargs = {"run_id": make_run().pk}
     elif "job_id" in _params(name):
         kwargs = {"job_id": import_job_for_walk(world.manager).pk}
     elif "complaint_id" in _params(name):

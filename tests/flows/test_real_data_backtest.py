@@ -47,7 +47,8 @@ def test_churn_score_command_writes_one_row_per_customer(cdnow: None, tmp_path: 
         stdout=report,
     )  # fmt: skip
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
-    assert len(rows) == Customer.objects.count()
+    # Every CDNOW customer; the world's own customer arrived after 1997 and is not known then.
+    assert len(rows) == Customer.objects.filter(external_ref__regex=r"^C\d{5}$").count()
     assert set(rows[0]) == {
         "external_ref", "churn_probability", "p_alive", "is_silent", "expected_orders",
         "expected_next_on", "expected_value", "top_reasons",

@@ -283,16 +283,18 @@ def _complaints_open(
 def _customers_touch(events: Sequence[Event], ids: dict[str, int], now: datetime) -> None:
     """Mark the batch's customers for rescoring; an order, an inbound contact, a survey
     answer or web/app activity also ends silence (complaints do so in complaint_open)."""
-    customer_activity_touch(
-        customer_ids={ids[e.customer_ref] for e in events}, is_sign_of_life=False, at=now
-    )
     alive = {
         ids[e.customer_ref]
         for e in events
         if not isinstance(e, InteractionEvent | ComplaintEvent)
         or (isinstance(e, InteractionEvent) and e.direction == Interaction.Direction.INBOUND)
     }
-    customer_activity_touch(customer_ids=alive, is_sign_of_life=True, at=now)
+    customer_activity_touch(
+        customer_ids={ids[e.customer_ref] for e in events},
+        is_sign_of_life=False,
+        alive_ids=alive,
+        at=now,
+    )
 
 
 @transaction.atomic
