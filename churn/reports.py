@@ -25,6 +25,10 @@ class OutcomeRow:
     lost: int
 
     @property
+    def kind_label(self) -> str:
+        return str(Alert.Kind(self.kind).label)
+
+    @property
     def resolved(self) -> int:
         return self.contacted + self.offer_made + self.saved + self.lost
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from churn import configuration, services
 from churn.forms import BacktestForm, PlaybookForm, ScoringSettingsForm, ThresholdForm
 from churn.models import Alert, ModelVersion, ScoringRun, ValueTier
+from churn.reports import alert_outcomes_for_user, customer_equity_for_user
 from churn.selectors import (
     MANAGE_SCORING,
     VIEW_SCORING,
@@ -119,6 +120,8 @@ def model_page(request: HttpRequest) -> HttpResponse:
         "backtests": backtest_list_for_user(user=user),
         "backtest_form": BacktestForm(),
         "may_manage": user.has_perm(MANAGE_SCORING),
+        "outcomes": alert_outcomes_for_user(user=user),
+        "equity": customer_equity_for_user(user=user),
     }
     return render(request, "churn/models.html", context)
 
