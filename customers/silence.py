@@ -12,10 +12,10 @@ from collections.abc import Collection, Mapping
 from datetime import date, datetime
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from crm.lib.ids import id_list
 from customers.models import Customer, StageChange
 
 # Stages that silence may move a customer out of (and back to active from silent).
@@ -98,7 +98,7 @@ def customer_silence_set(
     at = at or timezone.now()
     newly = dict(
         Customer.objects.select_for_update()
-        .filter(pk__in=list(began_on), silent_since__isnull=True)
+        .filter(pk__in=id_list(began_on), silent_since__isnull=True)
         .values_list("pk", "stage")
     )
     by_day: dict[date, list[int]] = defaultdict(list)
@@ -117,7 +117,7 @@ def customer_silence_set(
     )
     ended = dict(
         Customer.objects.select_for_update()
-        .filter(Q(pk__in=list(cleared)) & Q(silent_since__isnull=False))
+        .filter(pk__in=id_list(cleared), silent_since__isnull=False)
         .values_list("pk", "stage")
     )
     _end_silence(ended, at)

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from churn.configuration import Play, alert_thresholds_get, playbook_get, scoring_settings_get
 from churn.models import Alert, AlertPreference, FollowUpTask, ScoringRun, ScoringSettings
+from crm.lib.ids import id_list
 from customers.models import Customer
 
 # Stages where nobody should be nudged to win the customer back.
@@ -84,14 +85,14 @@ def _blocked(customer_ids: list[int], cooldown_days: int) -> set[tuple[int, str]
     """(customer, kind) pairs with an open alert or one resolved within the cool-down."""
     since = timezone.now() - timedelta(days=cooldown_days)
     return set(
-        Alert.objects.filter(customer_id__in=customer_ids)
+        Alert.objects.filter(customer_id__in=id_list(customer_ids))
         .filter(~Q(status=Alert.Status.RESOLVED) | Q(resolved_at__gte=since))
         .values_list("customer_id", "kind")
     )
 
 
 def _recipients(customer_ids: list[int]) -> dict[int, tuple[Recipient, str]]:
-    rows = Customer.objects.filter(pk__in=customer_ids).values_list(
+    rows = Customer.objects.filter(pk__in=id_list(customer_ids)).values_list(
         "pk", "owner_id", "team__manager_id", "stage"
     )
     return {pk: (Recipient(owner, manager), stage) for pk, owner, manager, stage in rows}
