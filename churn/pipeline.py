@@ -118,6 +118,30 @@ def _cold_start_reasons(rb: pd.DataFrame, features: pd.DataFrame) -> pd.Series:
     return pd.Series(records, index=rb.index, dtype=object)
 
 
+def _value(inputs: ScoringInputs, rfm: pd.DataFrame, value_orders: pd.Series) -> pd.Series:
+    """Expected revenue (cents) over the value horizon: expected orders × expected spend."""
+    value = pd.Series(np.nan, index=value_orders.index)
+    if inputs.spend is not None and not rfm.empty:
+        spend = expected_spend(inputs.spend, rfm["frequency"], rfm["monetary_cents"])
+        orders = value_orders.reindex(rfm.index).to_numpy()
+        value.loc[rfm.index] = lifetime_value(orders, spend)
+    return value.where(np.isfinite(value))
+
+
+def expected_value(inputs: ScoringInputs, agg: pd.DataFrame) -> pd.Series:
+    """Only the value column of score_aggregates, for tier cut points over a whole base."""
+    rfm = rfm_from_aggregates(agg)
+    orders = pd.Series(np.nan, index=agg.index)
+    if inputs.repeat is not None and not rfm.empty:
+        args = (rfm["frequency"], rfm["recency"], rfm["age"])
+        orders.loc[rfm.index] = expected_purchases(inputs.repeat, inputs.value_horizon_days, *args)
+    return _value(inputs, rfm, orders)
+
+
+def value_tiers(value: pd.Series, cuts: dict[str, float]) -> pd.Series:
+    return _tiers(value.fillna(0), cuts)
+
+
 def score_aggregates(inputs: ScoringInputs, agg: pd.DataFrame) -> pd.DataFrame:
     """One row per customer of ``agg`` with SCORE_COLUMNS."""
     rfm = rfm_from_aggregates(agg)
@@ -135,13 +159,9 @@ def score_aggregates(inputs: ScoringInputs, agg: pd.DataFrame) -> pd.DataFrame:
     out["p_alive"] = rb["p_alive"]
     out["expected_orders"] = rb["expected_orders"]
     out["expected_next_days"] = rb["expected_next_days"]
-    value = pd.Series(np.nan, index=agg.index)
-    if inputs.spend is not None and not rfm.empty:
-        spend = expected_spend(inputs.spend, rfm["frequency"], rfm["monetary_cents"])
-        value_orders = rb["value_orders"].reindex(rfm.index).to_numpy()
-        value.loc[rfm.index] = lifetime_value(value_orders, spend)
+    value = _value(inputs, rfm, rb["value_orders"])
     out["expected_value_cents"] = value.round()
-    out["value_tier"] = _tiers(value.fillna(0), inputs.tier_cuts)
+    out["value_tier"] = value_tiers(value, inputs.tier_cuts)
     out["is_most_valuable"] = out["value_tier"] == "top"
     out["reasons"] = [
         found if is_buyer and isinstance(found, list) else []

@@ -7,6 +7,7 @@ not raised again for the same customer and kind within the cool-down, so a custo
 stays at risk does not flood the owner's inbox."""
 
 import json
+from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -30,7 +31,6 @@ from customers.models import Customer
 
 # Stages where nobody should be nudged to win the customer back.
 NO_ALERT_STAGES = (Customer.Stage.OFFBOARDING, Customer.Stage.FORMER)
-ALERT_EMAIL_BATCH = 200  # alerts per email task run; the rest wait for the next one
 
 
 @dataclass(frozen=True)
@@ -231,30 +231,45 @@ def _send(user: User, subject: str, template: str, context: dict[str, Any]) -> N
         send_mail(subject, body, None, [user.email])
 
 
-def alert_emails_send(*, alert_ids: Collection[int]) -> int:
-    """Email each new alert to its assignee when they chose "at once". Each alert is
-    claimed (emailed_at set where it was empty) before its mail goes out, so a re-run of
-    this task after a crash mails nobody twice; a crash between claim and send loses that
-    one mail, which the in-app inbox still shows."""
-    alerts = list(
-        Alert.objects.filter(pk__in=list(alert_ids)[:ALERT_EMAIL_BATCH], emailed_at__isnull=True)
-        .select_related("customer", "assignee")
-        .order_by("pk")
-    )
-    deliveries = _deliveries({a.assignee_id for a in alerts if a.assignee_id})
-    sent = 0
-    for alert in alerts:
-        if alert.assignee is None:
-            continue
-        if deliveries[alert.assignee.pk] != AlertPreference.Delivery.IMMEDIATE:
-            continue
-        claimed = Alert.objects.filter(pk=alert.pk, emailed_at__isnull=True).update(
-            emailed_at=timezone.now()
+def _claim_for_email(alert_ids: list[int]) -> list[Alert]:
+    """Lock the not-yet-mailed alerts of the list, mark them mailed, return them; committed
+    before any mail goes out, so a re-run mails nobody twice."""
+    with transaction.atomic():
+        alerts = list(
+            Alert.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__in=id_list(alert_ids), emailed_at__isnull=True)
+            .select_related("customer", "assignee")
+            .order_by("pk")
         )
-        if claimed:
-            subject = _("Alert: %(customer)s") % {"customer": alert.customer.name}
-            _send(alert.assignee, subject, "churn/email/alert.txt", {"alerts": [alert]})
-            sent += 1
+        Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(emailed_at=timezone.now())
+    return alerts
+
+
+def alert_emails_send(*, alert_ids: Collection[int]) -> int:
+    """One email per assignee who chose "at once", listing their new alerts of the batch
+    (a scoring chunk raises many at a time: one mail each would flood an owner). A crash
+    between the claim and the send loses those mails; the in-app inbox still shows the
+    alerts. Returns the number of mails sent."""
+    candidates = Alert.objects.filter(
+        pk__in=id_list(alert_ids), emailed_at__isnull=True, assignee__isnull=False
+    ).values_list("pk", "assignee_id")
+    by_user: dict[int, list[int]] = defaultdict(list)
+    for pk, user_id in candidates:
+        by_user[user_id].append(pk)
+    deliveries = _deliveries(by_user)
+    sent = 0
+    for user_id, ids in by_user.items():
+        if deliveries[user_id] != AlertPreference.Delivery.IMMEDIATE:
+            continue
+        alerts = sorted(_claim_for_email(ids), key=lambda a: -a.expected_loss_cents)
+        if not alerts or alerts[0].assignee is None:
+            continue
+        if len(alerts) == 1:
+            subject = _("Alert: %(customer)s") % {"customer": alerts[0].customer.name}
+        else:
+            subject = _("Your alerts: %(count)s new") % {"count": len(alerts)}
+        _send(alerts[0].assignee, subject, "churn/email/alert.txt", {"alerts": alerts[:100]})
+        sent += 1
     return sent
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from churn.configuration import scoring_settings_get
 from churn.extract import aggregates_as_of, churned_after, former_by
 from churn.models import Backtest
-from churn.pipeline import ScoringInputs, score_aggregates, tier_cuts_for
+from churn.pipeline import ScoringInputs, score_aggregates, tier_cuts_for, value_tiers
 from churn.scoring.metrics import quality_report
 from churn.scoring.training import churn_train
 from churn.services.training import (
@@ -84,10 +84,13 @@ def _outcomes(
 
 def backtest_compute(*, as_of: date, horizon_days: int) -> BacktestResult:
     inputs, agg, trained = _inputs(as_of, horizon_days)
-    cold = ScoringInputs(**{**inputs.__dict__, "tier_cuts": {}})
-    value = score_aggregates(cold, agg)["expected_value_cents"]
-    cuts = tier_cuts_for(value, most_valuable_share=scoring_settings_get().most_valuable_share)
-    scores = score_aggregates(ScoringInputs(**{**inputs.__dict__, "tier_cuts": cuts}), agg)
+    scores = score_aggregates(inputs, agg)
+    cuts = tier_cuts_for(
+        scores["expected_value_cents"],
+        most_valuable_share=scoring_settings_get().most_valuable_share,
+    )
+    scores["value_tier"] = value_tiers(scores["expected_value_cents"], cuts)
+    scores["is_most_valuable"] = scores["value_tier"] == "top"
     refs = dict(
         Customer.objects.filter(pk__in=list(map(int, agg.index))).values_list("pk", "external_ref")
     )

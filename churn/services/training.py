@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from churn.configuration import scoring_settings_get
 from churn.extract import aggregates_as_of, churned_after, former_by
 from churn.models import ModelVersion
-from churn.pipeline import ScoringInputs, score_aggregates, tier_cuts_for
+from churn.pipeline import ScoringInputs, expected_value, tier_cuts_for
 from churn.scoring.features import FEATURE_COLUMNS, features_from_aggregates
 from churn.scoring.metrics import quality_report
 from churn.scoring.model import ChurnModel, churn_model_fit, churn_predict, model_dump, model_load
@@ -35,6 +35,7 @@ from churn.scoring.spend import SpendParams, spend_fit
 from churn.scoring.training import TrainingData, TrainingResult, beats, churn_train
 from crm.audit.models import AuditEntry
 from crm.audit.services import audit_record
+from customers.models import Customer
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +158,7 @@ def _value_cuts(
         horizon_days=config.horizon_days,
         value_horizon_days=config.value_horizon_days,
     )
-    value = score_aggregates(inputs, agg_now)["expected_value_cents"]
+    value = expected_value(inputs, agg_now)
     return tier_cuts_for(value, most_valuable_share=config.most_valuable_share)
 
 
@@ -178,7 +179,9 @@ def model_train(
     agg_all = aggregates_as_of(as_of=as_of, include_former=True)
     repeat_now = repeat_fit(agg_all[agg_all["order_days"] >= 1])
     spend_now = spend_fit_or_none(agg_all)
-    agg_now = aggregates_as_of(as_of=as_of)
+    # Today's customers are the base less the former ones: no second pass over the history.
+    former = Customer.objects.filter(stage=Customer.Stage.FORMER).values_list("pk", flat=True)
+    agg_now = agg_all[~agg_all.index.isin(list(former))]
     with transaction.atomic():
         version = ModelVersion.objects.create(
             status=ModelVersion.Status.REJECTED,

@@ -122,3 +122,12 @@ def test_a_second_open_alert_of_a_kind_is_refused_by_the_database(world: World) 
     _alert(world)
     with pytest.raises(IntegrityError), transaction.atomic():
         _alert(world)
+
+
+def test_a_batch_of_alerts_is_one_email_per_assignee(world: World) -> None:
+    first = _alert(world)
+    second = _alert(world, kind="silence")
+    assert services.alert_emails_send(alert_ids=[first.pk, second.pk]) == 1
+    assert services.alert_emails_send(alert_ids=[first.pk, second.pk]) == 0
+    assert len(mail.outbox) == 1
+    assert "2" in mail.outbox[0].subject
