@@ -252,6 +252,10 @@ class CustomerScore(models.Model):
     )
     is_most_valuable = models.BooleanField(_("most valuable"), default=False)
     reasons = models.JSONField(default=list)
+    # Recency, frequency and value as of ``as_of``, for segments and clustering.
+    last_order_on = models.DateField(_("last order"), null=True)
+    order_count = models.PositiveIntegerField(_("orders"), default=0)
+    revenue_cents = models.BigIntegerField(_("revenue (cents)"), default=0)
 
     class Meta:
         verbose_name = _("customer score")

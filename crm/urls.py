@@ -14,6 +14,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("interactions.ingest.api")),
     path("", include("crm.accounts.api.urls")),
     path("", include("churn.api.urls")),
+    path("", include("campaigns.api.urls")),
     path("auth/token/", obtain_auth_token, name="token"),
 ]
 
@@ -22,6 +23,8 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("history/", include("interactions.urls")),
     path("", include("churn.urls")),  # alerts/... and churn/...
+    path("campaigns/", include("campaigns.urls")),
+    path("m/", include("campaigns.public_urls")),
     path("imports/", include("interactions.imports.urls")),
     path("integrations/", include("interactions.ingest.urls")),
     path("webhooks/<slug:slug>/", webhook_receive, name="webhook"),

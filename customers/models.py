@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from crm.accounts.models import Team
+from crm.lib.time_zones import validate_time_zone
 
 
 class Tag(models.Model):
@@ -54,6 +55,10 @@ class Customer(models.Model):
         _("preferred language"), max_length=5, choices=settings.LANGUAGES, default="en"
     )
     birthday = models.DateField(_("birthday"), null=True, blank=True)
+    # IANA name; blank means "the usual zone of the customer's country" (customers.zones).
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, validators=[validate_time_zone]
+    )
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.LEAD)
     stage_changed_at = models.DateTimeField(_("stage changed at"), auto_now_add=True)
     owner = models.ForeignKey(
@@ -200,6 +205,70 @@ class StageChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_stage or '-'} -> {self.to_stage}"
+
+
+class Consent(models.Model):
+    """The customer's current answer for one purpose; ConsentChange keeps every answer.
+
+    Marketing purposes are opt-in: no row means no consent. Profiling (churn scoring,
+    behavioural segments) rests on legitimate interest: no row means allowed, and a row
+    with ``is_granted=False`` records the customer's objection."""
+
+    class Purpose(models.TextChoices):
+        MARKETING_EMAIL = "marketing_email", _("Marketing email")
+        MARKETING_SMS = "marketing_sms", _("Marketing SMS")
+        PHONE = "phone", _("Phone calls")
+        POST = "post", _("Direct mail")
+        PROFILING = "profiling", _("Profiling and scoring")
+
+    class Source(models.TextChoices):
+        FORM = "form", _("Staff, on the customer's request")
+        IMPORT = "import", _("Import")
+        API = "api", _("API")
+        UNSUBSCRIBE = "unsubscribe", _("Unsubscribe link")
+        WEB = "web", _("Web form")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    is_granted = models.BooleanField(_("granted"))
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    wording_version = models.CharField(_("wording version"), max_length=40, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "purpose"], name="consent_one_per_purpose")
+        ]
+        indexes = [models.Index(fields=["purpose", "is_granted"], name="consent_purpose_granted")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.purpose}={self.is_granted}"
+
+
+class ConsentChange(models.Model):
+    """Append-only: every answer a customer gave, with where it came from and its wording."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consent_changes")
+    purpose = models.CharField(max_length=20, choices=Consent.Purpose.choices)
+    is_granted = models.BooleanField()
+    source = models.CharField(max_length=12, choices=Consent.Source.choices)
+    wording_version = models.CharField(max_length=40, blank=True)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        indexes = [models.Index(fields=["customer", "recorded_at"], name="consentchange_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.purpose}={self.is_granted} @ {self.recorded_at}"
 
 
 # Guardian's direct foreign-key permission tables: a real FK and index instead of the

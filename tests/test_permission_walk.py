@@ -113,6 +113,11 @@ ROUTES: dict[str, tuple[str, str]] = {
     "api:churn-run-detail": ("403 403 403 200 200 403", "405 405 405 405 405 403"),
     "api:churn-backtest-list": ("403 403 403 200 200 403", "403 403 403 403 400 403"),
     "api:churn-settings": ("403 403 403 200 200 403", "405 405 405 405 405 403"),
+    # Campaigns: segments (campaigns.segments).
+    # Campaigns: campaigns, templates, coupons (campaigns.campaign_urls, campaigns.api).
+    # Campaigns: automations and results.
+    # Campaigns: delivery; public links answer customers, whoever is logged in.
+    # Consent on the customer page.
     "accounts:roles": ("403 403 403 403 200 302", "403 403 403 403 302 302"),
     "accounts:teams": ("403 403 403 403 200 302", "-"),
     "accounts:team-create": ("403 403 403 403 200 302", "403 403 403 403 200 302"),

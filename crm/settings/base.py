@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "interactions.imports",
     "interactions.ingest",
     "churn",
+    "campaigns",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Celery entry points of this part of campaigns (imported by campaigns.tasks)."""
