@@ -54,7 +54,7 @@ class BehaviourCluster(models.Model):
     index = models.PositiveSmallIntegerField()
     label = models.CharField(_("description"), max_length=200)
     size = models.PositiveIntegerField(_("customers"))
-    centre = models.JSONField(default=dict)  # {"recency_days", "orders_12m", "revenue_12m_cents"}
+    centre = models.JSONField(default=dict)  # {"recency_days", "order_count", "revenue_cents"}
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -273,6 +273,8 @@ class CampaignSend(models.Model):
     clicked_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
+    # The Message-ID of the email (or the provider's id), to match delivery reports.
+    message_id = models.CharField(max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("campaign send")
@@ -289,6 +291,9 @@ class CampaignSend(models.Model):
                 name="send_queued",
             ),
             models.Index(fields=["customer", "sent_at"], name="send_customer_sent"),
+            models.Index(
+                fields=["message_id"], condition=~models.Q(message_id=""), name="send_message_id"
+            ),
         ]
 
     def __str__(self) -> str:

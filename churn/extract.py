@@ -22,7 +22,8 @@ from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from churn.scoring.aggregates import AGGREGATE_COLUMNS, validate_aggregates
-from customers.models import Customer, StageChange
+from customers.consent import consent_allows
+from customers.models import Consent, Customer, StageChange
 from interactions.models import (
     ActivityDaily,
     Complaint,
@@ -103,7 +104,9 @@ def _days_before(as_of: date, values: pd.Series) -> pd.Series:
 
 
 def _customers(as_of: date, scope: Scope, *, include_former: bool) -> pd.DataFrame:
-    qs = Customer.objects.filter(scope.q("pk"))
+    # Customers who object to profiling are never read: not scored, not trained or
+    # backtested on, no alerts (one NOT EXISTS on the consent table's unique index).
+    qs = Customer.objects.filter(scope.q("pk")).filter(consent_allows(Consent.Purpose.PROFILING))
     if not include_former:
         qs = qs.exclude(stage=Customer.Stage.FORMER)
     frame = frame_from_queryset(qs, ["id", "created_at"]).set_index("id")
@@ -295,7 +298,8 @@ def aggregates_as_of(
     *, as_of: date, scope: Scope = Scope(), include_former: bool = False
 ) -> pd.DataFrame:
     """One row per customer in ``scope`` known by ``as_of`` (created by then, or with an
-    order by then: imported customers are created long after their first order). Former
+    order by then: imported customers are created long after their first order) who does
+    not object to profiling (their objection as it stands now, whatever ``as_of``). Former
     customers are left out unless ``include_former`` (training and backtests look at the
     past, when today's former customers were still customers)."""
     with bulk_reads():

@@ -6,7 +6,7 @@ was escalated to) or the right to change the customer. Models, runs and backtest
 the scoring staff's (``churn.view_scoring``)."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -25,6 +25,7 @@ from churn.models import (
     ScoringRun,
 )
 from crm.lib.keyset import Page, keyset_page
+from customers.consent import profiling_objection
 from customers.models import Customer
 from customers.permissions import CHANGE
 from customers.selectors import AnyUser, customer_list_for_user, customer_user_may
@@ -158,6 +159,8 @@ class ScorePanel:
     silent_since: date | None
     is_cold_start: bool
     model_version: ModelVersion | None
+    # When the customer objected to profiling (None: no objection): then not scored.
+    profiling_objected_at: datetime | None = None
 
 
 def model_version_current() -> ModelVersion | None:
@@ -169,10 +172,15 @@ def model_version_current() -> ModelVersion | None:
 
 
 def customer_score_panel(*, customer: Customer) -> ScorePanel:
-    """The customer must have come through the door already."""
-    score = CustomerScore.objects.filter(customer=customer).first()
-    points = ScoreHistory.objects.filter(customer=customer).order_by("-as_of", "-pk")
-    history = list(points[:HISTORY_POINTS])[::-1]
+    """The customer must have come through the door already. A customer who objects to
+    profiling shows no score, even one a run has not yet removed (an imported objection)."""
+    objection = profiling_objection(customer=customer)
+    score: CustomerScore | None = None
+    history: list[ScoreHistory] = []
+    if objection is None:
+        score = CustomerScore.objects.filter(customer=customer).first()
+        points = ScoreHistory.objects.filter(customer=customer).order_by("-as_of", "-pk")
+        history = list(points[:HISTORY_POINTS])[::-1]
     alerts = list(
         Alert.objects.filter(customer=customer, status__in=Alert.OPEN_STATUSES)
         .select_related("assignee")
@@ -191,6 +199,7 @@ def customer_score_panel(*, customer: Customer) -> ScorePanel:
         silent_since=customer.silent_since,
         is_cold_start=is_cold_start,
         model_version=version,
+        profiling_objected_at=None if objection is None else objection.recorded_at,
     )
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("alerts/<int:alert_id>/resolve/", views.alert_resolve, name="alert-resolve"),
     path("alerts/tasks/<int:task_id>/done/", views.task_done, name="task-done"),
     path("churn/customers/<int:pk>/panel/", views.risk_panel, name="risk-panel"),
+    path("customers/<int:pk>/consent/", views.consent_panel, name="consent-panel"),
     path("churn/models/", views.model_page, name="models"),
     path("churn/models/train/", views.model_train, name="model-train"),
     path("churn/models/<int:version_id>/promote/", views.model_promote, name="model-promote"),

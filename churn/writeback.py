@@ -31,7 +31,10 @@ SCORE_FIELDS = (
     "expected_value_cents",
     "value_tier",
     "is_most_valuable",
-    "reasons",
+    "last_order_on",
+    "order_count",
+    "revenue_cents",
+    "reasons",  # last: the PostgreSQL path writes it as JSON
 )
 HISTORY_FIELDS = (
     "run_id",
@@ -53,6 +56,7 @@ def _number(value: Any) -> float | None:
 def score_rows(
     scores: pd.DataFrame,
     *,
+    agg: pd.DataFrame,
     run_id: int | None,
     version_id: int | None,
     as_of: date,
@@ -60,10 +64,16 @@ def score_rows(
     is_cold_start: bool,
 ) -> list[tuple[Any, ...]]:
     """Rows in SCORE_FIELDS order. Building one tuple per customer is the unavoidable
-    cost of handing rows to the driver; every computation happened column-wise before."""
+    cost of handing rows to the driver; every computation happened column-wise before.
+    ``agg`` (the aggregates the scores came from) gives recency, frequency and value,
+    which segments and clustering read from the score."""
     next_days = scores["expected_next_days"].clip(upper=MAX_NEXT_DAYS)
+    rfm = agg.reindex(scores.index)
+    last_days = rfm["last_order_days_ago"]
+    order_count = rfm["order_count"].fillna(0).astype("int64")
+    revenue = rfm["revenue_cents"].fillna(0).round().astype("int64")
     rows = []
-    for pk, churn, alive, orders, nxt, value, tier, mvc, reasons in zip(
+    for pk, churn, alive, orders, nxt, value, tier, mvc, last, count, cents, reasons in zip(
         scores.index,
         scores["churn_probability"],
         scores["p_alive"],
@@ -72,15 +82,20 @@ def score_rows(
         scores["expected_value_cents"],
         scores["value_tier"],
         scores["is_most_valuable"],
+        last_days,
+        order_count,
+        revenue,
         scores["reasons"],
         strict=True,
     ):
         next_on = as_of + timedelta(days=math.ceil(nxt)) if math.isfinite(nxt) else None
+        last_on = as_of - timedelta(days=int(last)) if math.isfinite(last) else None
         rows.append(
             (
                 int(pk), run_id, version_id, as_of, now, _number(churn), _number(alive),
                 is_cold_start, _number(orders), next_on,
-                int(value) if math.isfinite(value) else None, tier, bool(mvc), reasons,
+                int(value) if math.isfinite(value) else None, tier, bool(mvc), last_on,
+                int(count), int(cents), reasons,
             )
         )  # fmt: skip
     return rows

@@ -28,6 +28,7 @@ app.conf.update(
         "churn.tasks.model_train_task": {"queue": "scoring"},
         "churn.tasks.scoring_*": {"queue": "scoring"},
         "churn.tasks.backtest_run_task": {"queue": "scoring"},
+        "campaigns.segments.tasks.behaviour_clusters_compute_task": {"queue": "scoring"},
     },
 )
 
@@ -72,6 +73,20 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=1, minute=0, day_of_week="sun"),
         "options": {"expires": 6 * 60 * 60, "queue": "scoring"},
     },
+    # Every night at 03:50: enforce the retention policies (after scoring's extraction
+    # started, before the morning's work). Expires before the next night's run.
+    "privacy-retention": {
+        "task": "crm.privacy.tasks.retention_run_task",
+        "schedule": crontab(hour=3, minute=50),
+        "options": {"expires": 20 * 60 * 60},
+    },
+    # Every night at 04:30, after the 02:00 full scoring run: recompute the suggested
+    # behavioural segments from the fresh scores (scoring queue).
+    "segments-behaviour-clusters": {
+        "task": "campaigns.segments.tasks.behaviour_clusters_compute_task",
+        "schedule": crontab(hour=4, minute=30),
+        "options": {"expires": 6 * 60 * 60, "queue": "scoring"},
+    },
     # Every 10 minutes: re-queue chunks of running runs whose messages were lost.
     "churn-runs-resume": {
         "task": "churn.tasks.scoring_runs_resume_task",
@@ -89,6 +104,21 @@ app.conf.beat_schedule = {
         "task": "churn.tasks.alerts_escalate_task",
         "schedule": crontab(hour=8, minute=0),
         "options": {"expires": 3 * 60 * 60},
+    },
+    # Every 5 minutes: campaign messages a dead worker left in flight become "delivery
+    # unknown" (never resent), lost preparing/sending tasks are queued again, and messages
+    # held for quiet hours are sent once the hours are over.
+    "campaigns-sends-resume": {
+        "task": "campaigns.delivery.tasks.campaign_sends_resume_task",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 4 * 60},
+    },
+    # Every hour at :15: switched-on automations queue their due occasions (birthdays,
+    # alerts, resolved complaints...); once per occasion, so an overlap is harmless.
+    "campaigns-automations-run": {
+        "task": "campaigns.automations.tasks.automations_run_task",
+        "schedule": crontab(minute=15),
+        "options": {"expires": 50 * 60},
     },
     # Every day at 06:00: snoozed alerts whose day has come open again.
     "churn-alerts-wake": {

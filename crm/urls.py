@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from crm.accounts import views as account_views
 from interactions.ingest.views import webhook_receive
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -15,6 +16,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("crm.accounts.api.urls")),
     path("", include("churn.api.urls")),
     path("", include("campaigns.api.urls")),
+    path("", include("crm.privacy.api.urls")),
     path("auth/token/", obtain_auth_token, name="token"),
 ]
 
@@ -25,6 +27,7 @@ urlpatterns = [
     path("", include("churn.urls")),  # alerts/... and churn/...
     path("campaigns/", include("campaigns.urls")),
     path("m/", include("campaigns.public_urls")),
+    path("privacy/", include("crm.privacy.urls")),
     path("imports/", include("interactions.imports.urls")),
     path("integrations/", include("interactions.ingest.urls")),
     path("webhooks/<slug:slug>/", webhook_receive, name="webhook"),
@@ -34,6 +37,8 @@ urlpatterns = [
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
+    path("accounts/two-factor/", account_views.two_factor, name="two-factor"),
+    path("accounts/api-token/", account_views.api_token_own, name="api-token"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_v1, "api"))),

@@ -48,6 +48,7 @@ class BenchOptions:
     seed: int
     repeat: int
     events: int = 200_000  # bench ingest (interactions.ingest.bench)
+    recipients: int = 200_000  # bench campaigns (campaigns.bench)
 
 
 @dataclass(frozen=True)
@@ -391,5 +392,9 @@ def _server_version() -> str:
 
 def options_from(raw: dict[str, Any]) -> BenchOptions:
     return BenchOptions(
-        customers=raw["customers"], seed=raw["seed"], repeat=raw["repeat"], events=raw["events"]
+        customers=raw["customers"],
+        seed=raw["seed"],
+        repeat=raw["repeat"],
+        events=raw["events"],
+        recipients=raw.get("recipients", 200_000),
     )

@@ -411,7 +411,7 @@ def demo_plan(staff: DemoStaff) -> Plan:
 CUSTOMER_COLUMNS = (
     "id", "kind", "external_ref", "name", "first_name", "primary_email", "primary_phone",
     "street", "city", "postal_code", "country", "language", "birthday", "stage",
-    "stage_changed_at", "owner_id", "team_id", "created_at", "updated_at",
+    "stage_changed_at", "owner_id", "team_id", "created_at", "updated_at", "time_zone",
 )  # fmt: skip
 CONTACT_COLUMNS = ("customer_id", "{}", "is_primary", "is_active")
 STAGE_CHANGE_COLUMNS = ("customer_id", "from_stage", "to_stage", "changed_at", "reason")
@@ -566,7 +566,7 @@ class CustomerGenerator:
             (customer_id, "company" if is_company else "person", f"C{seq:06d}", name, first_name,
              email, phone, *_address(market, raw), market.country, market.language,
              self.null if is_company else d.birthdays[j], stage, changed, owner_id,
-             grant.team_id, d.created[j], changed)
+             grant.team_id, d.created[j], changed, "")  # blank zone: the country's
         )  # fmt: skip
         out.emails.append((customer_id, email, True, is_active))
         if d.extra[j][0]:

@@ -1,6 +1,8 @@
 """Forms parse and validate HTTP input; the services decide and write."""
 
+from functools import cache
 from typing import Any
+from zoneinfo import available_timezones
 
 from django import forms
 from django.conf import settings
@@ -8,8 +10,18 @@ from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
 from crm.accounts.models import Team
-from customers.models import ContactPerson, Customer
+from customers.models import Consent, ContactPerson, Customer
 from customers.services import CustomerData
+
+
+@cache
+def _zone_names() -> list[str]:
+    return sorted(available_timezones())
+
+
+def _zone_choices() -> list[tuple[str, str]]:
+    """The IANA zones, after a blank choice that means "the country's usual zone"."""
+    return [("", str(_("From the country"))), *((z, z) for z in _zone_names())]
 
 
 def _lines(value: str) -> list[str]:
@@ -43,6 +55,12 @@ class CustomerForm(forms.Form):
         required=False,
         help_text=_("ISO code, e.g. LT"),
     )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=_zone_choices,
+        required=False,
+        help_text=_("Leave it to follow the country's usual zone."),
+    )
     language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
     birthday = forms.DateField(
         label=_("Birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -62,6 +80,7 @@ class CustomerForm(forms.Form):
             "city": customer.city,
             "postal_code": customer.postal_code,
             "country": customer.country,
+            "time_zone": customer.time_zone,
             "language": customer.language,
             "birthday": customer.birthday,
             "tags": ", ".join(t.name for t in customer.tags.all()),
@@ -80,6 +99,7 @@ class CustomerForm(forms.Form):
             city=d["city"],
             postal_code=d["postal_code"],
             country=d["country"],
+            time_zone=d["time_zone"],
             language=d["language"],
             birthday=d["birthday"],
             tags=[t.strip() for t in d["tags"].split(",") if t.strip()],
@@ -112,3 +132,30 @@ class ContactPersonForm(forms.ModelForm[ContactPerson]):
     class Meta:
         model = ContactPerson
         fields = ["name", "role", "email", "phone"]
+
+
+class ConsentForm(forms.Form):
+    """One answer of the customer's, as staff record it on the customer page."""
+
+    STAFF_SOURCES = (Consent.Source.FORM, Consent.Source.WEB)
+
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=Consent.Purpose.choices)
+    answer = forms.ChoiceField(
+        label=_("Answer"),
+        choices=[("granted", _("Granted")), ("withdrawn", _("Refused or withdrawn"))],
+    )
+    source = forms.ChoiceField(
+        label=_("Source"),
+        choices=[(s.value, s.label) for s in STAFF_SOURCES],
+        initial=Consent.Source.FORM,
+    )
+    wording_version = forms.CharField(
+        label=_("Wording version"),
+        max_length=40,
+        required=False,
+        help_text=_("Which text the customer agreed to, e.g. “2026-01”."),
+    )
+
+    @property
+    def is_granted(self) -> bool:
+        return bool(self.cleaned_data["answer"] == "granted")

@@ -82,6 +82,10 @@ class Customer(models.Model):
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="+")
     # Set by scoring (churn) to the day the customer's own history made the current gap
     # unlikely; cleared by customers.silence the moment the customer shows life again.
+    # Set while a data subject's restriction request stands: no scoring, no campaigns.
+    processing_restricted_at = models.DateTimeField(
+        _("processing restricted since"), null=True, blank=True, editable=False
+    )
     silent_since = models.DateField(_("silent since"), null=True, blank=True)
     # When an order, contact, complaint, survey or activity last arrived: the hourly
     # rescoring picks up customers whose history changed after their last score.

@@ -15,6 +15,7 @@ from django.http import Http404
 from crm.accounts.models import Team
 from crm.lib.keyset import Page, keyset_page
 from crm.lib.phones import InvalidPhoneError, normalize_phone
+from customers.list_filters import list_filters_apply
 from customers.models import (
     Customer,
     CustomerEmail,
@@ -100,6 +101,8 @@ class CustomerFilters:
     stage: str = ""
     tag_id: int | None = None
     sort: str = "name"
+    # (name, value) of filters registered by higher apps (customers.list_filters).
+    extra: tuple[tuple[str, str], ...] = ()
 
 
 def _search(qs: CustomerQuerySet, text: str) -> CustomerQuerySet:
@@ -136,6 +139,8 @@ def customer_filtered_for_user(*, user: AnyUser, filters: CustomerFilters) -> Cu
         qs = qs.filter(stage=filters.stage)
     if filters.tag_id:
         qs = qs.filter(tags=filters.tag_id)
+    if filters.extra:
+        qs = list_filters_apply(qs, user=user, values=filters.extra)
     return qs
 
 

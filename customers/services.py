@@ -31,6 +31,7 @@ PROFILE_FIELDS = (
     "city",
     "postal_code",
     "country",
+    "time_zone",
     "language",
     "birthday",
 )
@@ -48,6 +49,7 @@ class CustomerData:
     city: str = ""
     postal_code: str = ""
     country: str = ""
+    time_zone: str = ""  # IANA name; blank: the country's usual zone
     language: str = "en"
     birthday: date | None = None
     emails: list[str] = field(default_factory=list)

@@ -15,6 +15,7 @@ from crm.lib.keyset import InvalidCursorError
 from customers import services
 from customers.exports import customer_csv_response
 from customers.forms import AssignmentForm, ContactPersonForm, CustomerForm, StageForm
+from customers.list_filters import list_filter_choices, list_filter_values
 from customers.models import Customer, Tag
 from customers.permissions import CHANGE, REASSIGN
 from customers.selectors import (
@@ -44,6 +45,7 @@ def _filters_from(request: HttpRequest) -> CustomerFilters:
         stage=params.get("stage", "") if params.get("stage") in Customer.Stage.values else "",
         tag_id=_int_or_none(params.get("tag")),
         sort=sort if sort in SORTS else "name",
+        extra=list_filter_values(params),
     )
 
 
@@ -85,6 +87,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         teams=teams,
         owners=owner_choices_for_user(user=request.user, teams=teams),
         tags=list(Tag.objects.all()[:200]),
+        extra_filters=list_filter_choices(user=request.user, values=filters.extra),
         may_create=request.user.has_perm("customers.add_customer"),
     )
     return render(request, "customers/list.html", context)

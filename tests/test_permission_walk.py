@@ -1,16 +1,24 @@
 """Walks every URL pattern for every persona. A route missing from ROUTES fails the suite,
 so nobody adds a page or API route without saying who may use it."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from campaigns.automations.tests.factories import automation_for_walk
+from campaigns.delivery.tests.factories import (
+    direct_mail_campaign_for_walk,
+    public_tokens_for_walk,
+)
+from campaigns.segments.tests.factories import make_cluster, make_segment
+from campaigns.tests.factories import campaign_for_walk, template_for_walk
 from churn.models import ModelVersion
 from churn.tests.factories import make_alert, make_model_version, make_run
 from conftest import PERSONAS, World
+from crm.privacy.tests.factories import erasure_request_for_walk
 from interactions.imports.tests.factories import import_job_for_walk
 
 # A method the route does not offer answers 405 before any lookup, revealing nothing.
@@ -114,10 +122,120 @@ ROUTES: dict[str, tuple[str, str]] = {
     "api:churn-backtest-list": ("403 403 403 200 200 403", "403 403 403 403 400 403"),
     "api:churn-settings": ("403 403 403 200 200 403", "405 405 405 405 405 403"),
     # Campaigns: segments (campaigns.segments).
+    # Every role sees segments; Sales and above create them; the segment here is the
+    # manager's, so only the manager and admin change or delete it. Bob (Support) may not
+    # create, nor save a suggestion. Empty POSTs fail validation (400).
+    "campaigns:segment-list": ("200 200 200 200 200 302", "405 405 405 405 405 302"),
+    "campaigns:segment-create": ("200 403 200 200 200 302", "400 403 400 400 400 302"),
+    "campaigns:segment-preview": ("405 405 405 405 405 302", "200 200 200 200 200 302"),
+    "campaigns:segment-condition": ("200 200 200 200 200 302", "405 405 405 405 405 302"),
+    "campaigns:segment-clusters": ("200 200 200 200 200 302", "405 405 405 405 405 302"),
+    "campaigns:segment-cluster-save": ("405 403 405 405 405 302", "302 403 302 302 302 302"),
+    "campaigns:segment-edit": ("403 403 403 200 200 302", "403 403 403 400 400 302"),
+    "campaigns:segment-count": ("200 200 200 200 200 302", "405 405 405 405 405 302"),
+    "campaigns:segment-delete": ("405 405 405 405 405 302", "403 403 403 302 302 302"),
+    "api:segment-list": ("200 200 200 200 200 403", "400 403 400 400 400 403"),
+    "api:segment-count": ("405 405 405 405 405 403", "400 400 400 400 400 403"),
+    "api:segment-clusters": ("200 200 200 200 200 403", "405 405 405 405 405 403"),
+    "api:segment-cluster-save": ("405 405 405 405 405 403", "201 403 201 201 201 403"),
+    "api:segment-detail": ("200 200 200 200 200 403", "405 405 405 405 405 403"),
+    "api:segment-members": ("200 200 200 200 200 403", "405 405 405 405 405 403"),
     # Campaigns: campaigns, templates, coupons (campaigns.campaign_urls, campaigns.api).
+    # Every marketing role sees every campaign (campaigns.view_campaign: Sales, Manager,
+    # Admin; not Support); Manager and Admin create, change and launch; the campaign is a
+    # draft by the manager. Templates: Manager and Admin. Coupons: everyone sees those of
+    # customers they see; recording an order with one needs change_coupon (not Support).
+    # Settings: Admin only. Empty POSTs to forms re-render them (200) or are API 400s.
+    "campaigns:list": ("200 403 200 200 200 302", "405 403 405 405 405 302"),
+    "campaigns:create": ("403 403 403 200 200 302", "403 403 403 200 200 302"),
+    "campaigns:detail": ("200 403 200 200 200 302", "405 403 405 405 405 302"),
+    "campaigns:edit": ("403 403 403 200 200 302", "403 403 403 200 200 302"),
+    "campaigns:launch": ("403 403 403 405 405 302", "403 403 403 302 302 302"),
+    "campaigns:cancel": ("403 403 403 405 405 302", "403 403 403 302 302 302"),
+    "campaigns:duplicate": ("403 403 403 405 405 302", "403 403 403 302 302 302"),
+    "campaigns:progress": ("200 403 200 200 200 302", "405 403 405 405 405 302"),
+    "campaigns:held": ("200 403 200 200 200 302", "405 403 405 405 405 302"),
+    "campaigns:preview": ("200 403 200 200 200 302", "405 403 405 405 405 302"),
+    "campaigns:preview-search": ("200 403 200 200 200 302", "405 403 405 405 405 302"),
+    "campaigns:template-list": ("403 403 403 200 200 302", "403 403 403 405 405 302"),
+    "campaigns:template-create": ("403 403 403 200 200 302", "403 403 403 200 200 302"),
+    "campaigns:template-edit": ("403 403 403 200 200 302", "403 403 403 200 200 302"),
+    "campaigns:template-delete": ("403 403 403 405 405 302", "403 403 403 302 302 302"),
+    "campaigns:coupon-list": ("200 200 200 200 200 302", "405 405 405 405 405 302"),
+    "campaigns:coupon-order": ("200 403 200 200 200 302", "200 403 200 200 200 302"),
+    "campaigns:settings": ("403 403 403 403 200 302", "403 403 403 403 200 302"),
+    "api:campaign-list": ("200 403 200 200 200 403", "403 403 403 400 400 403"),
+    "api:campaign-detail": ("200 403 200 200 200 403", "405 405 405 405 405 403"),
+    "api:campaign-launch": ("405 405 405 405 405 403", "403 403 403 202 202 403"),
+    "api:campaign-cancel": ("405 405 405 405 405 403", "403 403 403 200 200 403"),
+    "api:campaign-duplicate": ("405 405 405 405 405 403", "403 403 403 201 201 403"),
+    "api:campaign-preview": ("400 403 400 400 400 403", "405 405 405 405 405 403"),
+    "api:campaign-progress": ("200 403 200 200 200 403", "405 405 405 405 405 403"),
+    "api:message-template-list": ("403 403 403 200 200 403", "403 403 403 400 400 403"),
+    "api:message-template-detail": ("403 403 403 200 200 403", "405 405 405 405 405 403"),
+    "api:coupon-list": ("200 200 200 200 200 403", "405 405 405 405 405 403"),
+    "api:coupon-order": ("405 405 405 405 405 403", "400 403 400 400 400 403"),
+    "api:campaign-settings": ("403 403 403 403 200 403", "405 405 405 405 405 403"),
     # Campaigns: automations and results.
+    # Automations: seen with view_campaign (Sales, Manager, Admin), made with add_campaign,
+    # changed with change_campaign, switched with launch_campaign (Manager, Admin). The
+    # automation is the manager's and off; an empty switch POST leaves it off (302, 200).
+    "campaigns:automation-list": ("200 403 200 200 200 302", "405 403 405 405 405 302"),
+    "campaigns:automation-create": ("403 403 403 200 200 302", "403 403 403 200 200 302"),
+    "campaigns:automation-edit": ("403 403 403 200 200 302", "403 403 403 200 200 302"),
+    "campaigns:automation-set-active": ("403 403 403 405 405 302", "403 403 403 302 302 302"),
+    "api:automation-list": ("200 403 200 200 200 403", "403 403 403 400 400 403"),
+    "api:automation-detail": ("200 403 200 200 200 403", "405 405 405 405 405 403"),
+    "api:automation-set-active": ("405 405 405 405 405 403", "403 403 403 200 200 403"),
+    # Results: campaigns.view_campaign_results (Manager, Admin); the campaign is the draft.
+    "campaigns:overview": ("403 403 403 200 200 302", "403 403 403 405 405 302"),
+    "campaigns:results-export": ("403 403 403 200 200 302", "403 403 403 405 405 302"),
+    "campaigns:results-panel": ("403 403 403 200 200 302", "403 403 403 405 405 302"),
+    "api:campaign-results-overview": ("403 403 403 200 200 403", "405 405 405 405 405 403"),
+    "api:campaign-results": ("403 403 403 200 200 403", "405 405 405 405 405 403"),
     # Campaigns: delivery; public links answer customers, whoever is logged in.
+    "public:unsubscribe": ("200 200 200 200 200 200", "200 200 200 200 200 200"),
+    "public:unsubscribe-one-click": ("200 200 200 200 200 200", "400 400 400 400 400 400"),
+    "public:open": ("200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "public:click": ("302 302 302 302 302 302", "405 405 405 405 405 405"),
+    "campaigns:direct-mail-export": ("403 403 403 200 200 302", "403 403 403 405 405 302"),
+    "api:campaign-send-bounce": ("403 403 403 405 405 403", "403 403 403 400 400 403"),
     # Consent on the customer page.
+    # Every role may see and record consent on the customers it sees (customers.view_consent
+    # and change_consent); an empty POST is a form error.
+    "churn:consent-panel": ("200 200 404 200 200 302", "200 200 404 200 200 302"),
+    "api:customer-consents": ("200 200 404 200 200 403", "400 400 404 400 400 403"),
+    # Privacy: Admin only (privacy.manage_retention).
+    "privacy:access-log": ("403 403 403 200 200 302", "403 403 403 405 405 302"),
+    "privacy:access-log-export": ("403 403 403 200 200 302", "403 403 403 405 405 302"),
+    # Data subject requests: Manager and Admin. The request is the manager's erasure of
+    # alice's customer: the admin may approve it, the manager (who recorded it) may not
+    # (both are redirected back to the request with a message).
+    "privacy:requests": ("403 403 403 200 200 302", "403 403 403 405 405 302"),
+    "privacy:request-create": ("403 403 403 200 200 302", "403 403 403 200 200 302"),
+    "privacy:request": ("403 403 403 200 200 302", "403 403 403 405 405 302"),
+    "privacy:request-approve": ("403 403 403 405 405 302", "403 403 403 302 302 302"),
+    "privacy:request-reject": ("403 403 403 405 405 302", "403 403 403 302 302 302"),
+    "privacy:request-complete": ("403 403 403 405 405 302", "403 403 403 302 302 302"),
+    "api:dsr-list": ("403 403 403 200 200 403", "403 403 403 400 400 403"),
+    "api:dsr-detail": ("403 403 403 200 200 403", "405 405 405 405 405 403"),
+    "api:dsr-approve": ("405 405 405 405 405 403", "403 403 403 400 200 403"),
+    "api:dsr-reject": ("405 405 405 405 405 403", "403 403 403 400 400 403"),
+    "api:dsr-complete": ("405 405 405 405 405 403", "403 403 403 400 400 403"),
+    # The package link is public; a token that is not one opens nothing.
+    "privacy:package": ("404 404 404 404 404 404", "405 405 405 405 405 405"),
+    "privacy:data-map": ("403 403 403 403 200 302", "403 403 403 403 405 302"),
+    "privacy:retention": ("403 403 403 403 200 302", "403 403 403 403 200 302"),
+    "privacy:retention-preview": ("403 403 403 403 200 302", "403 403 403 403 405 302"),
+    "privacy:retention-run": ("403 403 403 403 405 302", "403 403 403 403 302 302"),
+    "api:retention-policies": ("403 403 403 403 200 403", "405 405 405 405 405 403"),
+    "api:retention-preview": ("403 403 403 403 200 403", "405 405 405 405 405 403"),
+    "api:retention-runs": ("403 403 403 403 200 403", "403 403 403 403 202 403"),
+    # Security: every logged-in user has the two-factor page (a bad code re-shows it) and
+    # their own API token page (a POST issues one); admins list and revoke all tokens.
+    "two-factor": ("200 200 200 200 200 302", "200 200 200 200 200 302"),
+    "api-token": ("200 200 200 200 200 302", "200 200 200 200 200 302"),
+    "accounts:api-tokens": ("403 403 403 403 200 302", "403 403 403 403 404 302"),
     "accounts:roles": ("403 403 403 403 200 302", "403 403 403 403 302 302"),
     "accounts:teams": ("403 403 403 403 200 302", "-"),
     "accounts:team-create": ("403 403 403 403 200 302", "403 403 403 403 200 302"),
@@ -184,26 +302,70 @@ def _url(name: str, world: World) -> str:
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
         "webhook": {"slug": "shop"},
         "interactions:merge": {"pk": world.customer.pk, "other_pk": world.customer.pk},
+        "privacy:package": {"token": "not-a-token"},
     }
+    pattern_kwargs.update(_campaign_kwargs(name, world))
+    pattern_kwargs.update(_segment_kwargs(name, world))
+    pattern_kwargs.update(_delivery_kwargs(name, world))
     if name in pattern_kwargs:
         kwargs = pattern_kwargs[name]
-    elif "alert_id" in _params(name):
-        kwargs = {"alert_id": make_alert(world.customer, world.alice).pk}
-    elif "task_id" in _params(name):
-        kwargs = {"task_id": make_alert(world.customer, world.alice).task.pk}
-    elif "version_id" in _params(name):
-        kwargs = {"version_id": make_model_version(status=ModelVersion.Status.RETIRED).pk}
-    elif "run_id" in _params(name):
-        kwargs = {"run_id": make_run().pk}
-    elif "job_id" in _params(name):
-        kwargs = {"job_id": import_job_for_walk(world.manager).pk}
-    elif "complaint_id" in _params(name):
-        kwargs = {"complaint_id": world.complaint.pk}
-    elif "order_id" in _params(name):
-        kwargs = {"order_id": world.order.pk}
-    elif "pk" in _params(name):
-        kwargs = {"pk": world.customer.pk}
+    else:
+        kwargs = _object_kwargs(_params(name), world)
     return reverse(name, kwargs=kwargs)
+
+
+def _object_kwargs(params: set[str], world: World) -> dict[str, object]:
+    """The object a route's one id parameter names, made for the walk (first match wins)."""
+    makers: list[tuple[str, Callable[[], object]]] = [
+        ("alert_id", lambda: make_alert(world.customer, world.alice).pk),
+        ("task_id", lambda: make_alert(world.customer, world.alice).task.pk),
+        ("version_id", lambda: make_model_version(status=ModelVersion.Status.RETIRED).pk),
+        ("run_id", lambda: make_run().pk),
+        ("request_id", lambda: erasure_request_for_walk(world).pk),
+        ("automation_id", lambda: automation_for_walk(world.manager).pk),
+        ("job_id", lambda: import_job_for_walk(world.manager).pk),
+        ("complaint_id", lambda: world.complaint.pk),
+        ("order_id", lambda: world.order.pk),
+        ("pk", lambda: world.customer.pk),
+    ]
+    for param, make in makers:
+        if param in params:
+            return {param: make()}
+    return {}
+
+
+def _delivery_kwargs(name: str, world: World) -> dict[str, dict[str, object]]:
+    """Routes of delivery: public links carry a token of a send to alice's customer; the
+    direct-mail export needs a direct-mail campaign whose CSV exists."""
+    if name == "campaigns:direct-mail-export":
+        return {name: {"campaign_id": direct_mail_campaign_for_walk().pk}}
+    if name.startswith("public:"):
+        kind = {"unsubscribe-one-click": "unsubscribe"}.get(name[7:], name[7:])
+        return {name: {"token": public_tokens_for_walk(world.customer)[kind]}}
+    return {}
+
+
+def _segment_kwargs(name: str, world: World) -> dict[str, dict[str, object]]:
+    """Routes of segments: ``segment_id`` is a segment by the manager, ``cluster_id`` a
+    suggested cluster of the latest clustering run holding alice's customer."""
+    params = _params(name)
+    if "segment_id" in params:
+        return {name: {"segment_id": make_segment(world.manager).pk}}
+    if "cluster_id" in params:
+        return {name: {"cluster_id": make_cluster(members=(world.customer,)).pk}}
+    return {}
+
+
+def _campaign_kwargs(name: str, world: World) -> dict[str, dict[str, object]]:
+    """Routes of campaigns: ``campaign_id`` is a draft by the manager (with a segment, a
+    message template and a coupon), ``template_id`` a message template no campaign uses."""
+    params = _params(name)
+    kwargs: dict[str, object] = {}
+    if "campaign_id" in params:
+        kwargs["campaign_id"] = campaign_for_walk(world.manager).pk
+    if "template_id" in params:
+        kwargs["template_id"] = template_for_walk(world.manager).pk
+    return {name: kwargs} if kwargs else {}
 
 
 def _params(name: str) -> set[str]:

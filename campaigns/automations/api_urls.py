@@ -1,3 +1,19 @@
-from django.urls import URLPattern, URLResolver
+"""Automation API routes (under /api/v1/, names in the "api" namespace)."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from django.urls import URLPattern, URLResolver, path
+
+from campaigns.automations import api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("automations/", api.AutomationListApi.as_view(), name="automation-list"),
+    path(
+        "automations/<int:automation_id>/",
+        api.AutomationDetailApi.as_view(),
+        name="automation-detail",
+    ),
+    path(
+        "automations/<int:automation_id>/switch/",
+        api.AutomationSetActiveApi.as_view(),
+        name="automation-set-active",
+    ),
+]

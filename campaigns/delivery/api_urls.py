@@ -1,3 +1,7 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from campaigns.delivery import api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("campaigns/delivery/bounces/", api.SendBounceApi.as_view(), name="campaign-send-bounce"),
+]

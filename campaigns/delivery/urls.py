@@ -1,3 +1,11 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from campaigns.delivery import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path(
+        "<int:campaign_id>/direct-mail.csv",
+        views.direct_mail_export,
+        name="direct-mail-export",
+    ),
+]

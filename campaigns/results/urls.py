@@ -1,3 +1,11 @@
-from django.urls import URLPattern, URLResolver
+"""Results pages, under /campaigns/results/ (namespace "campaigns")."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from django.urls import URLPattern, URLResolver, path
+
+from campaigns.results import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.results_overview, name="overview"),
+    path("export.csv", views.results_export, name="results-export"),
+    path("<int:campaign_id>/panel/", views.results_panel, name="results-panel"),
+]

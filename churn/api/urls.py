@@ -14,6 +14,11 @@ urlpatterns = [
     path("alerts/<int:alert_id>/snooze/", views.AlertSnoozeApi.as_view(), name="alert-snooze"),
     path("alerts/<int:alert_id>/resolve/", views.AlertResolveApi.as_view(), name="alert-resolve"),
     path("customers/<int:pk>/score/", views.CustomerScoreApi.as_view(), name="customer-score"),
+    path(
+        "customers/<int:pk>/consents/",
+        views.CustomerConsentApi.as_view(),
+        name="customer-consents",
+    ),
     path("churn/models/", views.ModelListApi.as_view(), name="churn-model-list"),
     path("churn/models/train/", views.ModelTrainApi.as_view(), name="churn-model-train"),
     path(

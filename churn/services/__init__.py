@@ -17,6 +17,7 @@ from churn.services.alerts import (
     alerts_wake,
 )
 from churn.services.backtest import backtest_compute, backtest_create, backtest_run
+from churn.services.consent import customer_consent_record, profiling_objections_apply
 from churn.services.runs import (
     drift_check,
     scoring_chunk_process,
@@ -41,10 +42,12 @@ __all__ = [
     "backtest_compute",
     "backtest_create",
     "backtest_run",
+    "customer_consent_record",
     "drift_check",
     "model_promote",
     "model_train",
     "model_train_request",
+    "profiling_objections_apply",
     "scoring_chunk_process",
     "scoring_run_finish",
     "scoring_run_plan",

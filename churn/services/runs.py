@@ -32,6 +32,7 @@ from churn.scoring.model import ChurnModel, model_load
 from churn.scoring.repeat_buying import RepeatBuyingParams
 from churn.scoring.spend import SpendParams
 from churn.services.alerts import alerts_raise
+from churn.services.consent import profiling_objections_apply
 from churn.services.training import model_train
 from churn.writeback import score_rows, scores_write
 from customers.models import Customer
@@ -124,6 +125,9 @@ def scoring_run_plan(*, run_id: int) -> list[int]:
     with transaction.atomic():
         run = ScoringRun.objects.select_for_update().get(pk=run_id)
         if not run.chunks.exists():
+            # Objections recorded by paths that cannot reach churn (imports) take effect
+            # here; the page and the API applied theirs at once.
+            profiling_objections_apply()
             chunks = _full_chunks(run) if run.kind == ScoringRun.Kind.FULL else _changed_chunks(run)
             ScoringChunk.objects.bulk_create(chunks)
             run.chunks_total = len(chunks)
@@ -214,7 +218,7 @@ def scoring_chunk_process(*, chunk_id: int) -> list[int]:
             scores = score_aggregates(scoring_inputs(version), agg)
         with clock.stage("write"):
             rows = score_rows(
-                scores, run_id=run.pk, version_id=version.pk, as_of=run.as_of, now=now,
+                scores, agg=agg, run_id=run.pk, version_id=version.pk, as_of=run.as_of, now=now,
                 is_cold_start=version.is_cold_start,
             )  # fmt: skip
             scores_write(rows)

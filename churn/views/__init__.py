@@ -12,6 +12,7 @@ from churn.views.alerts import (
     risk_panel,
     task_done,
 )
+from churn.views.consent import consent_panel
 from churn.views.scoring import (
     backtest_create,
     model_page,
@@ -32,6 +33,7 @@ __all__ = [
     "alert_resolve",
     "alert_snooze",
     "backtest_create",
+    "consent_panel",
     "model_page",
     "model_promote",
     "model_train",

@@ -4,12 +4,29 @@ from django.contrib.auth.models import Group, Permission, User
 from django.db.models import Prefetch, Q, QuerySet
 
 from crm.accounts.models import Role, Team
+from crm.accounts.roles import DEFAULT_ROLE_PERMISSIONS
 
 # The role matrix shows capabilities: every custom permission of the CRM's apps, plus the
-# model permissions that mean something to a role. Not the rest (editing the audit log,
-# guardian's internal tables), which no role should be handed by a stray tick.
-MATRIX_APPS = ("customers", "interactions", "imports", "ingest", "accounts", "audit")
-MATRIX_MODEL_PERMISSIONS = ("add_customer", "view_customer", "change_customer", "view_auditentry")
+# model permissions some role holds by default (crm.accounts.roles), which are the ones
+# that mean something to a role. Not the rest (editing the audit log, guardian's internal
+# tables), which no role should be handed by a stray tick.
+MATRIX_APPS = (
+    "customers",
+    "interactions",
+    "imports",
+    "ingest",
+    "accounts",
+    "audit",
+    "churn",
+    "campaigns",
+    "privacy",
+)
+MATRIX_MODEL_PERMISSIONS = tuple(
+    sorted(
+        {dotted.split(".")[1] for names in DEFAULT_ROLE_PERMISSIONS.values() for dotted in names}
+        | {"view_customer", "change_customer"}
+    )
+)
 _DEFAULT_ACTIONS = ("add_", "change_", "delete_", "view_")
 
 

@@ -8,8 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from crm.accounts.models import Role, Team
+from crm.accounts.selectors import matrix_permission_ids
 from crm.audit.models import AuditEntry
 from crm.audit.services import audit_record
 
@@ -78,12 +80,16 @@ def role_group(role: str) -> Group:
 
 @transaction.atomic
 def role_permissions_set(*, acting_user: User, role: str, permission_ids: Iterable[int]) -> Group:
-    """Replace the model permissions of one role (one column of the admin matrix)."""
+    """Replace the model permissions of one role shown in the admin matrix (one column);
+    permissions the matrix does not show are left as they are."""
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
     group = role_group(role)
     before = sorted(group.permissions.values_list("codename", flat=True))
-    group.permissions.set(Permission.objects.filter(pk__in=list(permission_ids)))
+    shown = matrix_permission_ids()
+    kept = set(group.permissions.values_list("pk", flat=True)) - shown
+    wanted = kept | (set(permission_ids) & shown)
+    group.permissions.set(Permission.objects.filter(pk__in=list(wanted)))
     after = sorted(group.permissions.values_list("codename", flat=True))
     if before != after:
         audit_record(
@@ -122,3 +128,30 @@ def session_cleanup() -> int:
     """Delete expired sessions; returns how many. Safe to run any number of times."""
     deleted, _detail = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@transaction.atomic
+def api_token_issue(*, user: User, acting_user: User) -> str:
+    """A new API token for ``user`` (replacing any old one); the key is shown once."""
+    Token.objects.filter(user=user).delete()
+    token = Token.objects.create(user=user)
+    audit_record(
+        actor=acting_user,
+        action=AuditEntry.Action.UPDATE,
+        obj=user,
+        changes={"api_token": {"before": None, "after": "issued"}},
+    )
+    return str(token.key)
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, acting_user: User) -> bool:
+    deleted, _by_model = Token.objects.filter(user=user).delete()
+    if deleted:
+        audit_record(
+            actor=acting_user,
+            action=AuditEntry.Action.UPDATE,
+            obj=user,
+            changes={"api_token": {"before": "issued", "after": "revoked"}},
+        )
+    return bool(deleted)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("teams/<int:pk>/", views.team_edit, name="team-edit"),
     path("users/", views.user_index, name="users"),
     path("users/<int:pk>/roles/", views.user_roles_edit, name="user-roles"),
+    path("api-tokens/", views.api_token_index, name="api-tokens"),
 ]

@@ -1,4 +1,6 @@
-"""Administration pages: the role matrix, teams and users' roles."""
+"""Administration pages: the role matrix, teams and users' roles; the two-factor page."""
+
+from base64 import b32encode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -6,13 +8,17 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django_otp import user_has_device
+from rest_framework.authtoken.models import Token
 
 from crm.accounts import services
 from crm.accounts.forms import TeamForm, UserRolesForm
 from crm.accounts.models import Role, Team
 from crm.accounts.selectors import matrix_permission_ids, role_matrix, team_list, user_list
+from crm.accounts.two_factor import device_for_enrolment, enrolment_qr_svg, two_factor_verify
 
 
 def _acting_user(request: HttpRequest) -> User:
@@ -100,3 +106,56 @@ def user_roles_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Roles saved."))
         return redirect("accounts:users")
     return render(request, "accounts/user_roles.html", {"form": form, "subject": user})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app (first time) or type its code (every login)."""
+    user = _acting_user(request)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    enrolled = user_has_device(user, confirmed=True)
+    error = ""
+    if request.method == "POST":
+        if two_factor_verify(request=request, user=user, token=request.POST.get("token", "")):
+            return redirect(next_url or "home")
+        error = _("That code is not right. Check the time on your phone and try again.")
+    context = {"enrolled": enrolled, "next": next_url, "error": error}
+    if not enrolled:
+        device = device_for_enrolment(user)
+        context["qr_svg"] = enrolment_qr_svg(device)
+        context["secret"] = b32encode(device.bin_key).decode()
+    return render(request, "registration/two_factor.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_token_own(request: HttpRequest) -> HttpResponse:
+    """The user's own API token: issue (or replace) it — its key is shown once — or
+    revoke it."""
+    user = _acting_user(request)
+    new_key = ""
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            services.api_token_revoke(user=user, acting_user=user)
+            messages.success(request, _("Your API token is revoked."))
+            return redirect("api-token")
+        new_key = services.api_token_issue(user=user, acting_user=user)
+    token = Token.objects.filter(user=user).first()
+    return render(request, "accounts/api_token.html", {"token": token, "new_key": new_key})
+
+
+@login_required
+@permission_required("accounts.manage_roles", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def api_token_index(request: HttpRequest) -> HttpResponse:
+    """Every user's API token, for admins: when it was issued, and a revoke button."""
+    if request.method == "POST":
+        owner = get_object_or_404(User, pk=request.POST.get("user_id", "0") or "0")
+        services.api_token_revoke(user=owner, acting_user=_acting_user(request))
+        messages.success(request, _("The API token of %(user)s is revoked.") % {"user": owner})
+        return redirect("accounts:api-tokens")
+    tokens = Token.objects.select_related("user").order_by("user__username")
+    return render(request, "accounts/api_tokens.html", {"tokens": tokens})

@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "crm.lib",
     "crm.accounts",
     "crm.audit",
@@ -54,6 +57,7 @@ INSTALLED_APPS = [
     "interactions.ingest",
     "churn",
     "campaigns",
+    "crm.privacy",
 ]
 
 MIDDLEWARE = [
@@ -64,8 +68,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "crm.accounts.two_factor.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "crm.audit.access.AccessLogMiddleware",
+    "crm.accounts.security.SecurityHeadersMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised by authentication into a page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -88,12 +98,17 @@ TEMPLATES = [
 ]
 
 AUTHENTICATION_BACKENDS = [
+    # First, as django-axes asks: refuses locked-out logins before any password check.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -106,6 +121,32 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE_SECONDS", default=8 * 60 * 60)
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username
+# from one address, that pair is locked out for AXES_COOLOFF_TIME hours; a success resets.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# Two-factor authentication (django-otp, TOTP) for the roles that see many customers.
+# On by default; `make demo` (local settings) turns it off so the printed logins work.
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=True)
+TWO_FACTOR_ROLES = ("Admin", "Manager")
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Retention CRM")
+# Content-Security-Policy sent with every page (crm.accounts.security).
+CONTENT_SECURITY_POLICY = env.str(
+    "CONTENT_SECURITY_POLICY",
+    default=(
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' "
+        "'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # Guardian: anonymous users get no object permissions at all.
 ANONYMOUS_USER_NAME = None
@@ -137,6 +178,26 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="crm@localhost")
+# Only crm.settings.test reads it: the integration suite points its worker's email at a
+# local SMTP server (unit tests always use the in-memory backend).
+TEST_EMAIL_URL = env.str("CRM_TEST_EMAIL_URL", default="")
+
+# Campaign delivery (campaigns.delivery). Links in messages (unsubscribe, tracking) start
+# with this public address of the site.
+CAMPAIGN_LINK_BASE_URL = env.str("CAMPAIGN_LINK_BASE_URL", default="http://localhost:8000")
+# Mailbox named in the List-Unsubscribe header next to the link; empty: DEFAULT_FROM_EMAIL.
+CAMPAIGN_UNSUBSCRIBE_EMAIL = env.str("CAMPAIGN_UNSUBSCRIBE_EMAIL", default="")
+# The {{ company_name }} of message templates.
+CAMPAIGN_COMPANY_NAME = env.str("CAMPAIGN_COMPANY_NAME", default="Retention CRM")
+# Messages claimed (and sent over one connection) per batch: at most this many end up
+# "delivery unknown" when a worker dies mid-batch.
+CAMPAIGN_SEND_BATCH_SIZE = env.int("CAMPAIGN_SEND_BATCH_SIZE", default=20)
+# A claimed message still unconfirmed after this long is marked UNCONFIRMED, never resent.
+CAMPAIGN_SENDING_TIMEOUT_S = env.int("CAMPAIGN_SENDING_TIMEOUT_S", default=15 * 60)
+# SMS backend, a dotted path like EMAIL_BACKEND: campaigns.delivery.sms.ConsoleSmsBackend,
+# .LocmemSmsBackend (tests) or .FileSmsBackend (writes to SMS_FILE_PATH).
+SMS_BACKEND = env.str("SMS_BACKEND", default="campaigns.delivery.sms.ConsoleSmsBackend")
+SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=str(VAR_DIR / "sms"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -168,6 +229,16 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "crm.accounts.models.Role",
         "ImportKindEnum": "interactions.imports.models.ImportKind",
         "WebhookSourceKindEnum": "interactions.ingest.models.WebhookSource.Kind",
+        "RetentionCategoryEnum": "crm.privacy.models.Category",
+        "ComplaintCategoryEnum": "interactions.models.Complaint.Category",
+        "ConsentSourceEnum": "customers.models.Consent.Source",
+        "RecordSourceEnum": "interactions.models.Source",
+        "CampaignChannelEnum": "campaigns.models.Channel",
+        "InteractionChannelEnum": "interactions.models.Channel",
+        "DataSubjectRequestKindEnum": "crm.privacy.models.DataSubjectRequest.Kind",
+        "CampaignKindEnum": "campaigns.models.Campaign.Kind",
+        "AlertKindEnum": "churn.models.Alert.Kind",
+        "DataSubjectRequestStatusEnum": "crm.privacy.models.DataSubjectRequest.Status",
     },
 }
 

@@ -8,4 +8,6 @@ DEBUG = True
 SECRET_KEY = SECRET_KEY or "local-demo-only-not-secret"
 # Static files are served from the source folders; no collectstatic needed.
 STATIC_ROOT = None
+# The demo prints logins for every role; an authenticator app would stand in the way.
+TWO_FACTOR_REQUIRED = False
 WHITENOISE_USE_FINDERS = True

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -19,8 +19,10 @@ from crm.accounts.models import Team
 from crm.audit.selectors import audit_entries_for_object
 from crm.lib.keyset import InvalidCursorError
 from customers import services
+from customers.consent import VIEW_CONSENT
 from customers.exports import customer_csv_response
-from customers.models import ContactPerson, Customer, StageChange
+from customers.list_filters import list_filter_values
+from customers.models import Consent, ContactPerson, Customer, StageChange
 from customers.permissions import CHANGE, REASSIGN
 from customers.selectors import (
     SORTS,
@@ -36,6 +38,25 @@ def _user(request: Request) -> User:
     if not isinstance(user, User):  # IsAuthenticated ran before
         raise ValidationError("Not a staff user.")
     return user
+
+
+class ConsentOutput(serializers.ModelSerializer[Consent]):
+    """One current answer (the customer detail and the consent API show these)."""
+
+    recorded_by = serializers.CharField(
+        source="recorded_by.username", allow_null=True, default=None
+    )
+
+    class Meta:
+        model = Consent
+        fields = [
+            "purpose",
+            "is_granted",
+            "source",
+            "wording_version",
+            "recorded_at",
+            "recorded_by",
+        ]
 
 
 class CustomerOutput(serializers.ModelSerializer[Customer]):
@@ -61,6 +82,7 @@ class CustomerOutput(serializers.ModelSerializer[Customer]):
             "city",
             "postal_code",
             "country",
+            "time_zone",
             "language",
             "birthday",
             "stage",
@@ -82,6 +104,21 @@ class CustomerOutput(serializers.ModelSerializer[Customer]):
 
     def get_tags(self, obj: Customer) -> list[str]:
         return [t.name for t in obj.tags.all()]
+
+
+class CustomerDetailOutput(CustomerOutput):
+    """The customer with their current consent answers (for users who may see consent;
+    a purpose without an answer is absent: never asked)."""
+
+    consents = serializers.SerializerMethodField()
+
+    class Meta(CustomerOutput.Meta):
+        fields = [*CustomerOutput.Meta.fields, "consents"]
+
+    @extend_schema_field(ConsentOutput(many=True))
+    def get_consents(self, obj: Customer) -> list[dict[str, Any]]:
+        answers = obj.consents.select_related("recorded_by").order_by("purpose")
+        return list(ConsentOutput(answers, many=True).data)
 
 
 class CustomerListOutput(serializers.ModelSerializer[Customer]):
@@ -129,6 +166,13 @@ class CustomerInput(serializers.Serializer[Any]):
     city = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     country = serializers.CharField(max_length=2, required=False, allow_blank=True, default="")
+    time_zone = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="IANA name, e.g. Europe/Vilnius; blank: the country's usual zone.",
+    )
     language = serializers.ChoiceField(choices=settings.LANGUAGES, default="en")
     birthday = serializers.DateField(required=False, allow_null=True, default=None)
     tags = serializers.ListField(
@@ -147,6 +191,10 @@ class CustomerFilterInput(serializers.Serializer[Any]):
         choices=Customer.Stage.choices, required=False, allow_blank=True, default=""
     )
     tag = serializers.IntegerField(required=False, min_value=1, allow_null=True, default=None)
+    # Registered by campaigns (customers.list_filters); documented here for the schema.
+    segment = serializers.IntegerField(
+        required=False, min_value=1, allow_null=True, default=None, help_text="A segment's id."
+    )
     sort = serializers.ChoiceField(choices=list(SORTS), required=False, default="name")
     cursor = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 
@@ -163,6 +211,7 @@ def _filters_from(request: Request) -> tuple[CustomerFilters, dict[str, Any]]:
         stage=p["stage"],
         tag_id=p["tag"],
         sort=p["sort"],
+        extra=list_filter_values(request.query_params),
     )
     return filters, p
 
@@ -217,9 +266,11 @@ class CustomerListApi(APIView):
 
 
 class CustomerDetailApi(APIView):
-    @extend_schema(responses=CustomerOutput)
+    @extend_schema(responses=CustomerDetailOutput)
     def get(self, request: Request, pk: int) -> Response:
         customer = customer_get_for_user(user=request.user, customer_id=pk)
+        if request.user.has_perm(VIEW_CONSENT):
+            return Response(CustomerDetailOutput(customer).data)
         return Response(CustomerOutput(customer).data)
 
     @extend_schema(request=CustomerInput, responses=CustomerOutput)

@@ -14,17 +14,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import partial
+from functools import cache, partial
 from itertools import repeat
 from operator import add, itemgetter, mul
 from typing import Any
+from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.models import Customer
+from customers.models import Consent, Customer
 from customers.services import normalize_emails, normalize_phones
 from interactions.imports import values as v
 from interactions.imports.models import DateFormat, ImportKind
@@ -124,6 +125,43 @@ def _validated(normalize: Callable[[Sequence[str]], list[str]], separators: str)
             raise v.InvalidDataError(" ".join(exc.messages)) from exc
 
     return run
+
+
+@cache
+def _zones_by_lower_name() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
+def _time_zone(cell: v.Cell) -> str:
+    """An IANA name, in any letter case ("europe/vilnius" is Europe/Vilnius)."""
+    value = v.as_text(cell)
+    zone = _zones_by_lower_name().get(value.lower())
+    if zone is None:
+        raise v.InvalidDataError(_("“%(value)s” is not a known time zone.") % {"value": value})
+    return zone
+
+
+YES = frozenset({"yes", "y", "true", "1", "granted"})
+NO = frozenset({"no", "n", "false", "0", "refused", "withdrawn"})
+
+
+def _yes_no(cell: v.Cell) -> bool:
+    if isinstance(cell, bool):
+        return cell
+    value = v.as_text(cell).lower()
+    if value in YES:
+        return True
+    if value in NO:
+        return False
+    raise v.InvalidDataError(_("“%(value)s” is not yes or no.") % {"value": value})
+
+
+def consent_target(purpose: str) -> str:
+    """The import field of a consent purpose: "marketing_email_consent"."""
+    return f"{purpose}_consent"
+
+
+CONSENT_TARGETS = {consent_target(p): p for p in Consent.Purpose.values}
 
 
 def _tags(cell: v.Cell) -> list[str]:
@@ -340,6 +378,9 @@ def _customers(date_format: str, limits: Limits) -> dict[str, Converter]:
         "birthday": Converter(_optional(birthday, None)),
         "tags": Converter(_optional(_tags, [])),
         "stage": _choice(Customer.Stage.choices, default=Customer.Stage.LEAD.value),
+        "time_zone": Converter(_optional(_time_zone, "")),
+        # An empty consent cell means "no answer in this file": the current one stays.
+        **{target: Converter(_optional(_yes_no, None)) for target in CONSENT_TARGETS},
     }
 
 

@@ -18,8 +18,10 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.models import Customer, CustomerEmail, CustomerPhone, StageChange, Tag
+from customers.consent import CHANGE_CONSENT, consent_bulk_record
+from customers.models import Consent, Customer, CustomerEmail, CustomerPhone, StageChange, Tag
 from interactions.imports.context import RunContext, RunProgress
+from interactions.imports.converters import CONSENT_TARGETS
 from interactions.imports.newcustomers import BATCH_SIZE, STAGE_CHANGE_REASON, customers_insert
 from interactions.imports.reading import file_rows
 from interactions.imports.report import ErrorLog, Report, RowError
@@ -27,9 +29,10 @@ from interactions.imports.rows import PROGRESS_EVERY_ROWS, parse_row
 
 PROFILE = (
     *("kind", "name", "first_name", "street", "city", "postal_code", "country"),
-    *("language", "birthday"),
+    *("language", "birthday", "time_zone"),
 )
-MANY = ("emails", "phones", "tags")  # fields that are not columns of Customer
+# Fields that are not columns of Customer: contacts, tags, and consent answers.
+MANY = ("emails", "phones", "tags", *CONSENT_TARGETS)
 
 
 @dataclass
@@ -48,16 +51,31 @@ def _snapshot(customer: Customer) -> dict[str, Any]:
     values["emails"] = [e.email for e in customer.emails.all()]
     values["phones"] = [p.phone for p in customer.phones.all()]
     values["tags"] = sorted(t.name for t in customer.tags.all())
+    answers = {c.purpose: c.is_granted for c in customer.consents.all()}
+    for target, purpose in CONSENT_TARGETS.items():
+        values[target] = answers.get(purpose)
     return values
 
 
 def _changes(record: CustomerRecord, customer: Customer) -> dict[str, Any]:
-    """The mapped fields whose value differs from the customer's."""
+    """The mapped fields whose value differs from the customer's (an empty consent cell,
+    None, is no answer and so no change)."""
     before = _snapshot(customer)
     return {
         name: value
         for name, value in record.fields.items()
-        if name != "external_ref" and before[name] != value
+        if name != "external_ref"
+        and before[name] != value
+        and not (value is None and name in CONSENT_TARGETS)
+    }
+
+
+def _consent_answers(fields: dict[str, Any]) -> dict[str, bool]:
+    """{purpose: granted?} of a row's filled consent cells."""
+    return {
+        purpose: fields[target]
+        for target, purpose in CONSENT_TARGETS.items()
+        if fields.get(target) is not None
     }
 
 
@@ -66,6 +84,7 @@ def _existing(refs: set[str]) -> dict[str, Customer]:
         Prefetch("emails", CustomerEmail.objects.order_by("-is_primary", "id")),
         Prefetch("phones", CustomerPhone.objects.order_by("-is_primary", "id")),
         "tags",
+        "consents",
     )
     customers = Customer.objects.filter(external_ref__in=refs).prefetch_related(*contacts)
     return {c.external_ref: c for c in customers}
@@ -75,6 +94,7 @@ def _existing(refs: set[str]) -> dict[str, Customer]:
 class CustomerImport:
     ctx: RunContext
     first_rows: dict[str, int] = field(default_factory=dict)
+    consent_columns: list[str] = field(default_factory=list)
     email_rows: dict[str, int] = field(default_factory=dict)
     phone_rows: dict[str, int] = field(default_factory=dict)
 
@@ -105,8 +125,13 @@ class CustomerImport:
             return False
         return True
 
+    def _may_record_consent(self) -> bool:
+        user = self.ctx.acting_user
+        return user is None or user.has_perm(CHANGE_CONSENT)
+
     def check(self, report: Report, progress: RunProgress) -> None:
         errors = report.errors
+        self.consent_columns = [self.ctx.source(t) for t in CONSENT_TARGETS if self.ctx.source(t)]
         rows = self._records(errors, progress, report)
         while batch := list(islice(rows, BATCH_SIZE)):
             existing = _existing({r.ref for r in batch})
@@ -162,6 +187,9 @@ class CustomerImport:
                 problem = self._contact_problem(value, record, seen, taken)
                 if problem:
                     problems.append((self.ctx.source(target), problem))
+        if _consent_answers(record.fields) and not self._may_record_consent():
+            message = _("You may not record customers' consent.")
+            problems.extend((column, message) for column in self.consent_columns)
         return problems
 
     def _contact_problem(
@@ -197,7 +225,25 @@ class CustomerImport:
                 customer = existing.get(record.ref)
                 if customer is not None:
                     written += self._update(record, customer)
+            self._consents_write(batch)
         return written
+
+    def _consents_write(self, batch: list[CustomerRecord]) -> None:
+        """The batch's consent answers, set-based; unchanged answers add no history."""
+        answers = {r.ref: _consent_answers(r.fields) for r in batch}
+        answers = {ref: given for ref, given in answers.items() if given}
+        if not answers:
+            return
+        ids = dict(
+            Customer.objects.filter(external_ref__in=list(answers)).values_list(
+                "external_ref", "pk"
+            )
+        )
+        consent_bulk_record(
+            answers={ids[ref]: given for ref, given in answers.items()},
+            source=Consent.Source.IMPORT,
+            acting_user=self.ctx.acting_user,
+        )
 
     def _create(self, records: list[CustomerRecord]) -> int:
         customers = []

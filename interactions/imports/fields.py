@@ -5,10 +5,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
 
+from customers.models import Consent
 from interactions.imports.models import ImportKind
 
 
@@ -31,6 +33,26 @@ _CUSTOMER_REF = TargetField(
     required=True,
     synonyms=(*_REF, "client", "client id", "customer external ref"),
     help_text=gettext_lazy("The customer's external reference."),
+)
+
+_CONSENT_HELP = gettext_lazy(
+    "yes or no; empty keeps the current answer. Recorded with source “import”."
+)
+
+
+def _consent_label(purpose: StrOrPromise) -> str:
+    return _("Consent: %(purpose)s (yes/no)") % {"purpose": purpose}
+
+
+_consent_label_lazy = lazy(_consent_label, str)  # translated when shown, not at import
+_CONSENT_FIELDS = tuple(
+    TargetField(
+        f"{purpose}_consent",
+        _consent_label_lazy(label),
+        synonyms=(f"{purpose} consent", f"consent {purpose}"),
+        help_text=_CONSENT_HELP,
+    )
+    for purpose, label in Consent.Purpose.choices
 )
 
 KIND_FIELDS: dict[str, tuple[TargetField, ...]] = {
@@ -70,6 +92,13 @@ KIND_FIELDS: dict[str, tuple[TargetField, ...]] = {
         ),
         TargetField("tags", gettext_lazy("Tags"), synonyms=("labels", "segments")),
         TargetField("stage", gettext_lazy("Stage"), synonyms=("status", "lifecycle stage")),
+        TargetField(
+            "time_zone",
+            gettext_lazy("Time zone"),
+            synonyms=("timezone", "tz", "zone", "iana time zone"),
+            help_text=gettext_lazy("An IANA name, e.g. Europe/Vilnius; empty: the country's."),
+        ),
+        *_CONSENT_FIELDS,
     ),
     ImportKind.ORDERS: (
         TargetField(

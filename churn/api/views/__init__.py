@@ -9,6 +9,7 @@ from churn.api.views.alerts import (
     AlertSnoozeApi,
     CustomerScoreApi,
 )
+from churn.api.views.consent import CustomerConsentApi
 from churn.api.views.scoring import (
     BacktestListApi,
     ModelListApi,
@@ -27,6 +28,7 @@ __all__ = [
     "AlertResolveApi",
     "AlertSnoozeApi",
     "BacktestListApi",
+    "CustomerConsentApi",
     "CustomerScoreApi",
     "ModelListApi",
     "ModelPromoteApi",

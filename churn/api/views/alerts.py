@@ -237,6 +237,7 @@ class ChurnCustomerScoreOutput(serializers.Serializer[Any]):
     is_silent = serializers.BooleanField()
     silent_since = serializers.DateField(allow_null=True)
     is_cold_start = serializers.BooleanField()
+    profiling_objected_at = serializers.DateTimeField(allow_null=True)
     history = ChurnScorePointOutput(many=True)
     open_alerts = ChurnAlertOutput(many=True)
 

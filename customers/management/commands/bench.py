@@ -36,12 +36,22 @@ def _scoring(options: customers_bench.BenchOptions, write: customers_bench.Write
     import_string("churn.bench.run")(options, write)
 
 
+def _campaigns(options: customers_bench.BenchOptions, write: customers_bench.Write) -> None:
+    import_string("campaigns.bench.run")(options, write)
+
+
+def _privacy(options: customers_bench.BenchOptions, write: customers_bench.Write) -> None:
+    import_string("crm.privacy.bench.run")(options, write)
+
+
 AREAS: dict[str, Callable[[customers_bench.BenchOptions, customers_bench.Write], None]] = {
     "customers": customers_bench.run,
     "imports": _imports,
     "ingest": _ingest,
     "history": _history,
     "scoring": _scoring,
+    "campaigns": _campaigns,
+    "privacy": _privacy,
 }
 
 
@@ -54,6 +64,9 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--repeat", type=int, default=30, help="timed runs per query")
         parser.add_argument("--events", type=int, default=200_000, help="events to ingest")
+        parser.add_argument(
+            "--recipients", type=int, default=200_000, help="campaign recipients to prepare"
+        )
         parser.add_argument(
             "--keep", action="store_true", help="keep the benchmark database for inspection"
         )

@@ -40,6 +40,7 @@ class Command(BaseCommand):
         call_command("demo_data", "--customers", str(DEMO_CUSTOMERS), "--seed", str(DEMO_SEED))
         # By name: the history generator lives in a higher app (interactions) than this one.
         call_command("demo_history", "--seed", str(DEMO_SEED))
+        call_command("demo_campaigns")  # by name too: campaigns sit above this app
         # The first start scores the demo customers, so alerts wait for the printed logins.
         call_command("scoring_run", "--if-never")
         for signum in STOP_SIGNALS:
