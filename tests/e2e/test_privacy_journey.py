@@ -46,7 +46,9 @@ def test_admin_takes_export_from_sales_and_alice_loses_it(page: Page, world: Wor
 
 def test_access_request_from_receipt_to_the_persons_download(page: Page, world: World, screenshot):
     _log_in(page, "manager")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Data requests").click()
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_text("More").click()
+    nav.get_by_role("link", name="Data requests").click()
     page.get_by_role("link", name="Record a request").click()
     page.get_by_label("Customer number").fill(str(world.customer.pk))
     page.get_by_label("Request").select_option("access")
