@@ -9,6 +9,7 @@ customer's name in the change audit. Every statement is idempotent: anonymising 
 anonymised customer changes nothing.
 """
 
+import csv
 from collections.abc import Sequence
 
 from django.contrib.contenttypes.models import ContentType
@@ -16,9 +17,11 @@ from django.db import transaction
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast, Concat
 
-from campaigns.models import CampaignSend
+from campaigns.delivery.sending import direct_mail_path
+from campaigns.models import CampaignSend, Channel
 from churn.models import Alert
 from crm.audit.models import AuditEntry
+from crm.lib.csv_safety import safe_cell
 from customers.models import ContactPerson, Customer, CustomerEmail, CustomerPhone, StageChange
 from interactions.models import Complaint, Interaction, Refund, SurveyResponse
 
@@ -84,3 +87,29 @@ def _audit_anonymise(ids: list[int]) -> None:
     entries.exclude(object_repr__startswith="Anonymised customer").update(
         object_repr=Concat(Value("Anonymised customer "), F("object_id")), changes={}
     )
+
+
+def direct_mail_scrub(*, customer: Customer) -> int:
+    """Remove the customer's letters from the direct-mail files kept on disk (they hold the
+    name and postal address); call before anonymising, while the name is still known.
+    Returns the number of rows removed. Each file is rewritten whole and swapped in."""
+    key = [safe_cell(customer.name), safe_cell(customer.street)]
+    campaign_ids = (
+        CampaignSend.objects.filter(customer=customer, campaign__channel=Channel.DIRECT_MAIL)
+        .values_list("campaign_id", flat=True)
+        .distinct()
+    )
+    removed = 0
+    for campaign_id in campaign_ids:
+        path = direct_mail_path(campaign_id)
+        if not path.exists():
+            continue
+        with path.open(newline="", encoding="utf-8") as source:
+            rows = list(csv.reader(source))
+        kept = [row for row in rows if row[:2] != key]
+        removed += len(rows) - len(kept)
+        partial = path.with_suffix(".part")
+        with partial.open("w", newline="", encoding="utf-8") as target:
+            csv.writer(target).writerows(kept)
+        partial.replace(path)
+    return removed

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from crm.audit.models import AuditEntry
 from crm.audit.services import audit_record
-from crm.privacy.anonymise import customers_anonymise
+from crm.privacy.anonymise import customers_anonymise, direct_mail_scrub
 from crm.privacy.models import DataSubjectRequest, DataSubjectRequestEvent
 from crm.privacy.package import package_delete, package_write
 from customers.models import Customer
@@ -171,6 +171,7 @@ def dsr_erase(*, request_id: int) -> DataSubjectRequest | None:
         request = DataSubjectRequest.objects.select_for_update().filter(pk=request_id).first()
         if request is None or request.status != S.IN_PROGRESS:
             return request
+        direct_mail_scrub(customer=request.customer)
         customers_anonymise(customer_ids=[request.customer_id])
         for package in DataSubjectRequest.objects.filter(customer_id=request.customer_id):
             if package.package_name:

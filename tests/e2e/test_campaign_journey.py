@@ -81,7 +81,8 @@ def test_win_back_campaign_from_segment_to_uplift(
     english = page.locator("#lang-en")
     english.get_by_label("Subject").fill("{{ first_name }}, we miss you")
     english.get_by_label("Text").fill(
-        "Hello {{ first_name }},\nhere is {{ coupon_value }} off your next order: {{ coupon_code }}."
+        "Hello {{ first_name }},\n"
+        "here is {{ coupon_value }} off your next order: {{ coupon_code }}."
     )
     page.get_by_role("button", name="Save template").click()
 
@@ -111,7 +112,8 @@ def test_win_back_campaign_from_segment_to_uplift(
     treated = sends.filter(state=CampaignSend.State.SENT)
     control = sends.filter(state=CampaignSend.State.CONTROL)
     assert treated.count() + control.count() == PEOPLE
-    assert treated.exists() and control.exists()
+    assert treated.exists()
+    assert control.exists()
     assert len(mail.outbox) == treated.count()
     assert sorted(m.to[0] for m in mail.outbox) == sorted(treated.values_list("address", flat=True))
     page.reload()
@@ -122,17 +124,17 @@ def test_win_back_campaign_from_segment_to_uplift(
 
     # A treated customer comes back and orders with the coupon.
     send = treated.select_related("coupon").first()
-    assert send is not None and send.coupon is not None
-    assert send.coupon.code in mail.outbox[0].body or any(
-        send.coupon.code in m.body for m in mail.outbox
-    )
+    assert send is not None
+    assert send.coupon is not None
+    assert any(send.coupon.code in m.body for m in mail.outbox)
     page.goto(f"/campaigns/coupons/order/?customer={send.customer_id}")
     page.get_by_label("Coupon code").fill(send.coupon.code)
     page.get_by_label("Ordered on").fill(timezone.localdate().isoformat())
     page.get_by_label("Order amount").fill("80.00")
     page.get_by_role("button", name="Record order").click()
     coupon = Coupon.objects.get(pk=send.coupon.pk)
-    assert coupon.order is not None and coupon.discount_cents == 500
+    assert coupon.order is not None
+    assert coupon.discount_cents == 500
 
     # What it achieved: treated against control.
     page.goto(f"/campaigns/{campaign.pk}/")

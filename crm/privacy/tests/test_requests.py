@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q, Sum
@@ -18,11 +19,11 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from campaigns.delivery.sending import direct_mail_header, direct_mail_path
 from campaigns.models import Campaign, CampaignSend, Coupon
 from conftest import World
 from crm.privacy import requests
 from crm.privacy.models import DataSubjectRequest
-from crm.privacy.package import package_dir
 from customers.consent import consent_allows
 from customers.models import ContactPerson, Customer
 from customers.services import contact_person_add
@@ -77,6 +78,13 @@ def _rich_history(world: World) -> Customer:
         subject=f"{NAME}, we miss you", body=f"Dear Aldona, your code {coupon.code}",
         reference_at=timezone.now(), coupon=coupon,
     )  # fmt: skip
+    letters = direct_mail_path(campaign.pk)
+    letters.parent.mkdir(parents=True, exist_ok=True)
+    with letters.open("w", encoding="utf-8") as out:
+        out.write(",".join(direct_mail_header()) + "\n")
+        out.write(f"{NAME},Gedimino pr. 1,01103,Vilnius,LT,Dear Aldona,K7M2P9Q4RX\n")
+        out.write("Jonas Jonaitis,Pilies g. 2,01123,Vilnius,LT,Dear Jonas,X\n")
+    Campaign.objects.filter(pk=campaign.pk).update(channel="direct_mail")
     return customer
 
 
@@ -98,7 +106,9 @@ def _traces(needles: list[str]) -> list[str]:
             lookup |= Q(**{f"{column}__icontains": needle})
         if model._default_manager.filter(lookup).exists():
             found.append(f"{model._meta.label}.{column}")
-    for path in Path(package_dir()).glob("*"):
+    for path in Path(settings.MEDIA_ROOT).rglob("*"):
+        if not path.is_file():
+            continue
         data = path.read_bytes()
         if zipfile.is_zipfile(io.BytesIO(data)):
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -143,6 +153,8 @@ def test_erasure_after_four_eyes_leaves_no_trace_and_the_books_unchanged(
         assert _traces(needles) == []
         assert _books() == books
         assert not ContactPerson.objects.filter(customer=customer).exists()
+        letters = direct_mail_path(CampaignSend.objects.get(customer=customer).campaign_id)
+        assert "Jonas Jonaitis" in letters.read_text()  # other people's letters stay
         # Re-running the task is harmless.
         assert requests.dsr_erase(request_id=erasure.pk) is not None
 
