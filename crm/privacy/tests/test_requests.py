@@ -190,6 +190,10 @@ def test_restriction_stops_scoring_and_campaigns_at_once(world: World) -> None:
     assert allowed.filter(pk=world.customer.pk).exists()
     requests.dsr_create(customer=world.customer, kind=Kind.RESTRICTION, acting_user=world.manager)
     assert not allowed.filter(pk=world.customer.pk).exists()
+    page = Client()
+    page.force_login(world.alice)
+    detail = page.get(reverse("customers:detail", kwargs={"pk": world.customer.pk}))
+    assert b"Processing restricted since" in detail.content
     requests.dsr_restriction_lift(customer=world.customer, acting_user=world.manager)
     assert allowed.filter(pk=world.customer.pk).exists()
 
