@@ -77,7 +77,7 @@ class CampaignForm(forms.Form):
         min_value=Decimal("0.01"),
         max_digits=9,
         decimal_places=2,
-        help_text=_("In euros for a fixed value, in % for a discount."),
+        help_text=_("In euros for a fixed value, in per cent for a discount."),
     )
     coupon_valid_days = forms.IntegerField(
         label=_("Coupon valid (days)"), min_value=1, max_value=365, initial=30

@@ -68,7 +68,7 @@ def campaign_data_errors(data: CampaignData) -> dict[str, list[str]]:
     if data.goal not in Campaign.Goal.values:
         add("goal", _("Choose a goal."))
     if not 0 <= data.control_percent <= MAX_CONTROL_PERCENT:
-        add("control_percent", _("The control group is 0 to 90 % of the recipients."))
+        add("control_percent", _("The control group is 0 to 90 per cent of the recipients."))
     if not 1 <= data.attribution_days <= MAX_ATTRIBUTION_DAYS:
         add("attribution_days", _("The attribution window is 1 to 365 days."))
     if data.template is not None and data.template.channel != data.channel:
