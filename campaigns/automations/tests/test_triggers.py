@@ -43,13 +43,14 @@ def _created(customer: Customer, at: datetime) -> None:
     Customer.objects.filter(pk=customer.pk).update(created_at=at)
 
 
-def test_birthday_today_is_due_once_per_year(world: World, customer: Customer, now) -> None:
-    today = timezone.localdate(now)
-    Customer.objects.filter(pk=customer.pk).update(
-        birthday=date(1990, today.month, min(today.day, 28))
-    )
-    if today.day > 28:
-        pytest.skip("the fixture birthday needs a day that exists every month")
+# A fixed day that exists in every month and year, so the tests never depend on today.
+MID_JUNE = date(2026, 6, 15)
+
+
+def test_birthday_today_is_due_once_per_year(world: World, customer: Customer) -> None:
+    today = MID_JUNE
+    now = day_start(today) + timedelta(hours=12)
+    Customer.objects.filter(pk=customer.pk).update(birthday=date(1990, 6, 15))
     other = make_customer(owner=world.alice, team=world.north)
     Customer.objects.filter(pk=other.pk).update(birthday=today + timedelta(days=5))
     automation = make_automation(world.manager, trigger=T.BIRTHDAY, on_at=now - timedelta(days=1))
@@ -64,11 +65,10 @@ def test_a_leap_day_birthday_is_greeted_on_28_february(world: World, customer: C
 
 
 def test_purchase_anniversary_a_year_or_more_after_the_first_order(
-    world: World, customer: Customer, now
+    world: World, customer: Customer
 ) -> None:
-    today = timezone.localdate(now)
-    if (today.month, today.day) == (2, 29):
-        pytest.skip("no anniversary of 29 February in the previous years")
+    today = MID_JUNE
+    now = day_start(today) + timedelta(hours=12)
     two_years_ago = today.replace(year=today.year - 2)
     Order.objects.create(customer=customer, ordered_on=two_years_ago, amount_cents=1000)
     Order.objects.create(customer=customer, ordered_on=today, amount_cents=1000)
